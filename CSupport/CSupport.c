@@ -1,0 +1,186 @@
+// Implementations of the CSupport shims. See include/CSupport.h for why each exists.
+#define _GNU_SOURCE 1
+#include "CSupport.h"
+
+#include <string.h>
+#include <stdio.h>
+
+#ifdef __linux__
+
+int CSupport_tsc_is_invariant(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int eax, ebx, ecx, edx;
+    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0x80000000u), "c"(0));
+    if (eax < 0x80000007u) return 0;
+    __asm__ __volatile__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(0x80000007u), "c"(0));
+    return (edx >> 8) & 1;
+#else
+    return 0;
+#endif
+}
+
+double CSupport_tsc_calibrate(uint64_t sample_ns) {
+    uint64_t t0 = CSupport_monotonic_ns();
+    uint64_t c0 = CSupport_rdtscp();
+    if (c0 == 0) return 0.0;
+    uint64_t t1, c1;
+    do {
+        CSupport_cpu_pause();
+        t1 = CSupport_monotonic_ns();
+    } while (t1 - t0 < sample_ns);
+    c1 = CSupport_rdtscp();
+    if (c1 <= c0 || t1 <= t0) return 0.0;
+    return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+}
+
+int CSupport_online_cpus(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int CSupport_allowed_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return CSupport_online_cpus();
+    return CPU_COUNT(&set);
+}
+
+int CSupport_cpu_is_allowed(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_ISSET(cpu, &set) ? 1 : 0;
+}
+
+int CSupport_pin_current_thread(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int CSupport_current_cpu(void) { return sched_getcpu(); }
+
+int CSupport_thread_start(pthread_t *out, int cpu, int policy, int priority,
+                          size_t stack_bytes, void *(*entry)(void *), void *arg) {
+    pthread_attr_t attr;
+    int rc = pthread_attr_init(&attr);
+    if (rc != 0) return rc;
+    if (stack_bytes > 0 && (rc = pthread_attr_setstacksize(&attr, stack_bytes)) != 0) goto done;
+    if (cpu >= 0) {
+        if (cpu >= CPU_SETSIZE) { rc = EINVAL; goto done; }
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if ((rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set)) != 0) goto done;
+    }
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+        struct sched_param param;
+        memset(&param, 0, sizeof(param));
+        param.sched_priority = priority;
+        if ((rc = pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED)) != 0) goto done;
+        if ((rc = pthread_attr_setschedpolicy(&attr, policy)) != 0) goto done;
+        if ((rc = pthread_attr_setschedparam(&attr, &param)) != 0) goto done;
+    } else {
+        struct sched_param param;
+        memset(&param, 0, sizeof(param));
+        if ((rc = pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED)) != 0) goto done;
+        if ((rc = pthread_attr_setschedpolicy(&attr, SCHED_OTHER)) != 0) goto done;
+        if ((rc = pthread_attr_setschedparam(&attr, &param)) != 0) goto done;
+    }
+    rc = pthread_create(out, &attr, entry, arg);
+done:
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
+int CSupport_thread_set_name(pthread_t thread, const char *name) {
+    char buf[16];
+    strncpy(buf, name, sizeof(buf) - 1);
+    buf[sizeof(buf) - 1] = 0;
+    return pthread_setname_np(thread, buf);
+}
+
+int CSupport_set_current_scheduling(int policy, int priority) {
+    struct sched_param param;
+    memset(&param, 0, sizeof(param));
+    param.sched_priority = priority;
+    return pthread_setschedparam(pthread_self(), policy, &param);
+}
+
+int CSupport_sched_other(void) { return SCHED_OTHER; }
+int CSupport_sched_fifo(void) { return SCHED_FIFO; }
+int CSupport_sched_rr(void) { return SCHED_RR; }
+
+int CSupport_lock_all_memory(void) {
+    return mlockall(MCL_CURRENT | MCL_FUTURE) == 0 ? 0 : errno;
+}
+
+int CSupport_unlock_all_memory(void) {
+    return munlockall() == 0 ? 0 : errno;
+}
+
+int CSupport_advise_huge_pages(void *address, size_t length) {
+#ifdef MADV_HUGEPAGE
+    return madvise(address, length, MADV_HUGEPAGE) == 0 ? 0 : errno;
+#else
+    (void)address; (void)length; return ENOTSUP;
+#endif
+}
+
+uint64_t CSupport_memlock_limit(void) {
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_MEMLOCK, &lim) != 0) return 0;
+    return lim.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)lim.rlim_cur;
+}
+
+int CSupport_numa_is_available(void) { return numa_available() >= 0; }
+
+int CSupport_numa_node_of_cpu(int cpu) {
+    if (numa_available() < 0) return -1;
+    return numa_node_of_cpu(cpu);
+}
+
+int CSupport_numa_max_node(void) {
+    if (numa_available() < 0) return 0;
+    return numa_max_node();
+}
+
+void *CSupport_alloc_on_node(size_t length, int node) {
+    void *p = NULL;
+    if (node >= 0 && numa_available() >= 0 && node <= numa_max_node()) {
+        p = numa_alloc_onnode(length, node);
+    } else {
+        p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) p = NULL;
+    }
+    if (p != NULL) {
+        // Fault every page in now, on the caller's node, so the hot path never page-faults.
+        memset(p, 0, length);
+    }
+    return p;
+}
+
+void CSupport_free_on_node(void *address, size_t length) {
+    if (address == NULL) return;
+    // numa_free is munmap underneath; both allocation paths are released the same way.
+    munmap(address, length);
+}
+
+int CSupport_io_uring_probe(unsigned flags) {
+    struct io_uring ring;
+    struct io_uring_params params;
+    memset(&params, 0, sizeof(params));
+    params.flags = flags;
+    if (flags & IORING_SETUP_SQPOLL) params.sq_thread_idle = 10;
+    int rc = io_uring_queue_init_params(4, &ring, &params);
+    if (rc < 0) return -rc;
+    io_uring_queue_exit(&ring);
+    return 0;
+}
+
+unsigned CSupport_io_uring_setup_sqpoll(void) { return IORING_SETUP_SQPOLL; }
+
+#endif // __linux__

@@ -1,0 +1,183 @@
+// CSupport — the only C in Peregrine's product. Imported by PeregrinePlatform alone.
+//
+// Every function here exists because Swift cannot reach the C directly:
+//  - macros (CPU_SET, CPU_ZERO, CPU_ISSET) and static inline asm (pause, rdtsc);
+//  - glibc extensions Swift's Glibc module does not expose (pthread_attr_setaffinity_np,
+//    pthread_setaffinity_np, sched_getcpu under _GNU_SOURCE);
+//  - building pthread attributes (affinity + explicit SCHED_FIFO) before the thread starts.
+// liburing's and libnuma's own functions are re-exported through this header and called
+// from Swift directly (a C wrapper measured the same; see MACHINE-NOTES.md).
+#ifndef CSUPPORT_H
+#define CSUPPORT_H
+
+// _GNU_SOURCE is defined only in CSupport.c: defining it here would give the Swift
+// importer a second, different definition of glibc types that SwiftGlibc also defines.
+
+#include <stdint.h>
+#include <stddef.h>
+#include <errno.h>
+#include <time.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/types.h>
+
+#ifdef __linux__
+#include <liburing.h>
+#include <numa.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - CPU hints and time stamp counter (static inline asm: not callable from Swift otherwise)
+
+/// Spin-wait hint: `pause` on x86 (frees the sibling hyperthread, avoids the memory-order
+/// machine clear when the spin ends), `yield` on arm64.
+static inline __attribute__((always_inline)) void CSupport_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause" ::: "memory");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/// Reads the time stamp counter (not serializing). Returns 0 where there is none.
+static inline __attribute__((always_inline)) uint64_t CSupport_rdtsc(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+#elif defined(__aarch64__)
+    uint64_t v; __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v)); return v;
+#else
+    return 0;
+#endif
+}
+
+/// Reads the time stamp counter after all earlier instructions retired (rdtscp).
+static inline __attribute__((always_inline)) uint64_t CSupport_rdtscp(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    uint32_t lo, hi, aux;
+    __asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux) :: "memory");
+    (void)aux;
+    return ((uint64_t)hi << 32) | lo;
+#else
+    return CSupport_rdtsc();
+#endif
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+static inline uint64_t CSupport_monotonic_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// CLOCK_REALTIME in nanoseconds since the Unix epoch.
+static inline uint64_t CSupport_realtime_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/// Compiler-only barrier: keeps the optimizer from moving memory accesses across it.
+static inline __attribute__((always_inline)) void CSupport_compiler_barrier(void) {
+    __asm__ __volatile__("" ::: "memory");
+}
+
+/// Whether the CPU advertises an invariant TSC (constant rate, runs in deep C-states).
+int CSupport_tsc_is_invariant(void);
+
+/// Measures TSC ticks per second against CLOCK_MONOTONIC over `sample_ns` nanoseconds.
+/// Blocks the caller for that long. Returns 0 when there is no usable counter.
+double CSupport_tsc_calibrate(uint64_t sample_ns);
+
+// MARK: - Threads, affinity, scheduling (macros and _np extensions)
+
+/// Number of online CPUs.
+int CSupport_online_cpus(void);
+
+/// Number of CPUs in the calling thread's affinity mask.
+int CSupport_allowed_cpu_count(void);
+
+/// Whether `cpu` is in the calling thread's affinity mask.
+int CSupport_cpu_is_allowed(int cpu);
+
+/// Pins the calling thread to one CPU. Returns 0 or an errno.
+int CSupport_pin_current_thread(int cpu);
+
+/// CPU the calling thread runs on now, or -1.
+int CSupport_current_cpu(void);
+
+/// Starts a joinable thread whose affinity and scheduling are set in its attributes, so
+/// the thread never runs a single instruction elsewhere or at the wrong priority.
+/// `cpu` < 0 leaves affinity inherited; `policy` is SCHED_OTHER or SCHED_FIFO/RR with
+/// `priority`; `stack_bytes` 0 keeps the default. Returns 0 or an errno (EPERM when the
+/// caller may not use real-time scheduling, EINVAL for a CPU outside the machine).
+int CSupport_thread_start(pthread_t *out, int cpu, int policy, int priority,
+                          size_t stack_bytes, void *(*entry)(void *), void *arg);
+
+/// Names a thread (at most 15 bytes are kept). Returns 0 or an errno.
+int CSupport_thread_set_name(pthread_t thread, const char *name);
+
+/// Changes the calling thread's scheduling. Returns 0 or an errno.
+int CSupport_set_current_scheduling(int policy, int priority);
+
+/// SCHED_* constants (macros in glibc; exposed as functions so Swift sees stable values).
+int CSupport_sched_other(void);
+int CSupport_sched_fifo(void);
+int CSupport_sched_rr(void);
+
+// MARK: - Memory
+
+/// mlockall(MCL_CURRENT | MCL_FUTURE). Returns 0 or an errno.
+int CSupport_lock_all_memory(void);
+
+/// munlockall. Returns 0 or an errno.
+int CSupport_unlock_all_memory(void);
+
+/// madvise(MADV_HUGEPAGE) on a range. Returns 0 or an errno.
+int CSupport_advise_huge_pages(void *address, size_t length);
+
+/// Soft RLIMIT_MEMLOCK in bytes (UINT64_MAX for unlimited), or 0 on error.
+uint64_t CSupport_memlock_limit(void);
+
+/// Whether libnuma works on this kernel (numa_available() >= 0).
+int CSupport_numa_is_available(void);
+
+/// NUMA node of a CPU, or -1 without NUMA support.
+int CSupport_numa_node_of_cpu(int cpu);
+
+/// Highest NUMA node number, or 0 without NUMA support.
+int CSupport_numa_max_node(void);
+
+/// Allocates `length` bytes (page-aligned, zero-filled, faulted in) on `node`; on a kernel
+/// without NUMA support, or for node < 0, falls back to an anonymous mmap. NULL on failure.
+void *CSupport_alloc_on_node(size_t length, int node);
+
+/// Frees memory from CSupport_alloc_on_node.
+void CSupport_free_on_node(void *address, size_t length);
+
+// MARK: - io_uring availability
+
+/// Tries to create (and destroys) a small ring with `flags`. Returns 0 or the errno the
+/// kernel gave (ENOSYS: not built in; EPERM: disabled by sysctl or seccomp).
+int CSupport_io_uring_probe(unsigned flags);
+
+/// IORING_SETUP_SQPOLL (a macro).
+unsigned CSupport_io_uring_setup_sqpoll(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,122 @@
+// swift-tools-version: 6.1
+//
+// Peregrine — a low-latency trading engine. Targets are grouped by tier so the
+// tree shows the architecture (see ../shared/design/ARCHITECTURE.md):
+//   CSupport/            the only C: liburing, libnuma, affinity, scheduler, pause/rdtsc
+//   Sources/HotPath/     primitives, platform, rings, runtime (agents, tuning)
+//   Sources/Protocols/   FIX, TWS, IQFeed codecs and sessions (later issues)
+//   Sources/ColdTier/    libpq loader, ODS, training, reports (later issues)
+//   Sources/Tools/       the `peregrine` executable
+//   Sources/Testing/     the test kit
+// Benchmarks/ is its own package so benchmark-only dependencies never enter the product.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Peregrine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "peregrine", targets: ["PeregrineCLI"]),
+        .library(name: "PeregrineCore", targets: ["PeregrineCore"]),
+        .library(name: "PeregrinePlatform", targets: ["PeregrinePlatform"]),
+        .library(name: "PeregrineRings", targets: ["PeregrineRings"]),
+        .library(name: "PeregrineRuntime", targets: ["PeregrineRuntime"]),
+        .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C shim (the only C in the product; imported by PeregrinePlatform alone)
+        .target(
+            name: "CSupport",
+            path: "CSupport",
+            linkerSettings: [
+                .linkedLibrary("uring", .when(platforms: [.linux])),
+                .linkedLibrary("numa", .when(platforms: [.linux])),
+                .linkedLibrary("pthread", .when(platforms: [.linux])),
+            ]
+        ),
+
+        // MARK: - Hot path
+        // Fixed-point values, ids, timestamps, enums, fixed-size events. Depends on nothing.
+        .target(
+            name: "PeregrineCore",
+            path: "Sources/HotPath/Primitives",
+            swiftSettings: swiftSettings
+        ),
+        // Threads, affinity, NUMA, scheduler, TSC clock, io_uring / epoll / busy-poll sockets.
+        .target(
+            name: "PeregrinePlatform",
+            dependencies: ["CSupport", "PeregrineCore"],
+            path: "Sources/HotPath/Platform",
+            swiftSettings: swiftSettings
+        ),
+        // SPSC, broadcast (Disruptor-style) and MPSC rings; wait strategies.
+        .target(
+            name: "PeregrineRings",
+            dependencies: ["PeregrinePlatform", "PeregrineCore"],
+            path: "Sources/HotPath/Rings",
+            swiftSettings: swiftSettings
+        ),
+        // Agents, pinned-thread runner, tuning profiles.
+        .target(
+            name: "PeregrineRuntime",
+            dependencies: ["PeregrinePlatform", "PeregrineRings", "PeregrineCore"],
+            path: "Sources/HotPath/Runtime",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Protocols (FIX, TWS, IQFeed: later issues)
+        // MARK: - Cold tier (libpq loader, ODS, training, reports: later issues)
+
+        // MARK: - Tools
+        .executableTarget(
+            name: "PeregrineCLI",
+            dependencies: [
+                "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/peregrine",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Test kit
+        .target(
+            name: "PeregrineTestKit",
+            dependencies: ["PeregrineCore", "PeregrinePlatform"],
+            path: "Sources/Testing/PeregrineTestKit",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(
+            name: "PrimitivesTests",
+            dependencies: ["PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/PrimitivesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: ["PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/PlatformTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RingsTests",
+            dependencies: ["PeregrineRings", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/RingsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["PeregrineRuntime", "PeregrineRings", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/RuntimeTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
