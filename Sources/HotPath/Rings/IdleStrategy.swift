@@ -93,6 +93,9 @@ public struct BackoffIdle: IdleStrategy {
     }
 
     @inlinable public var isSpinning: Bool { false }
+
+    /// The sleep the next park will take (grows ×2 per park up to `maxParkNanos`).
+    public var currentParkNanos: Int { parkNanos }
 }
 
 /// An idle strategy chosen by configuration (tuning profile), dispatched by a switch.

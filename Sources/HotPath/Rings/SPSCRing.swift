@@ -139,7 +139,8 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func consume<E: Error>(limit: Int = .max, _ handler: (Element) throws(E) -> Void) throws(E) -> Int {
         let t = tail.pointee.load(ordering: .relaxed)
         var available = cachedHead.pointee &- t
-        if available == 0 {
+        if available < limit {
+            // One acquire load per batch (not per event) picks up everything published so far.
             cachedHead.pointee = head.pointee.load(ordering: .acquiring)
             available = cachedHead.pointee &- t
             if available == 0 { return 0 }

@@ -1,0 +1,230 @@
+// A good C11 SPSC ring (Lamport + cached indices, rigtorp-style spacing), and a
+// cache-line ping-pong: the in-run baselines for Peregrine's Swift ring.
+#define _GNU_SOURCE 1
+#include "CBaselines.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause" ::: "memory");
+#endif
+}
+
+static inline uint64_t rdtsc_now(void) {
+#if defined(__x86_64__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtscp" : "=a"(lo), "=d"(hi) :: "rcx", "memory");
+    return ((uint64_t)hi << 32) | lo;
+#else
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static uint64_t mono_ns(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+double cbaseline_tsc_hz(void) {
+#if defined(__x86_64__)
+    uint64_t t0 = mono_ns(), c0 = rdtsc_now(), t1;
+    do { t1 = mono_ns(); } while (t1 - t0 < 20000000ull);
+    uint64_t c1 = rdtsc_now();
+    return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+#else
+    return 1e9;
+#endif
+}
+
+static int pin_self(int cpu) {
+    if (cpu < 0) return 0;
+    cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static int start_pinned(pthread_t *t, int cpu, void *(*fn)(void *), void *arg) {
+    pthread_attr_t attr; pthread_attr_init(&attr);
+    if (cpu >= 0) {
+        cpu_set_t set; CPU_ZERO(&set); CPU_SET(cpu, &set);
+        pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+    }
+    // Inherit the caller's scheduling class (the suite runs under chrt -f 1).
+    int rc = pthread_create(t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
+typedef struct { uint64_t w[8]; } payload64_t;
+
+typedef struct {
+    _Alignas(128) _Atomic uint64_t head;   // producer writes
+    uint64_t cached_tail;                  // producer private
+    _Alignas(128) _Atomic uint64_t tail;   // consumer writes
+    uint64_t cached_head;                  // consumer private
+    _Alignas(128) uint64_t capacity;
+    uint64_t mask;
+    size_t stride;
+    unsigned char *slots;
+} ring_t;
+
+static ring_t *ring_new(uint64_t capacity, size_t stride) {
+    ring_t *r = aligned_alloc(128, sizeof(ring_t));
+    if (!r) return NULL;
+    memset(r, 0, sizeof(*r));
+    r->capacity = capacity; r->mask = capacity - 1; r->stride = stride;
+    r->slots = aligned_alloc(64, (capacity * stride + 63) & ~(size_t)63);
+    if (!r->slots) { free(r); return NULL; }
+    memset(r->slots, 0, capacity * stride);
+    return r;
+}
+
+static void ring_free(ring_t *r) { free(r->slots); free(r); }
+
+static inline int ring_try_push(ring_t *r, const void *item) {
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if (h - r->cached_tail == r->capacity) {
+        r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (h - r->cached_tail == r->capacity) return 0;
+    }
+    memcpy(r->slots + (h & r->mask) * r->stride, item, r->stride);
+    atomic_store_explicit(&r->head, h + 1, memory_order_release);
+    return 1;
+}
+
+static inline int ring_try_pop(ring_t *r, void *item) {
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (t == r->cached_head) {
+        r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);
+        if (t == r->cached_head) return 0;
+    }
+    memcpy(item, r->slots + (t & r->mask) * r->stride, r->stride);
+    atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+    return 1;
+}
+
+// MARK: throughput
+
+typedef struct { ring_t *ring; uint64_t count; int cpu; } producer_args_t;
+
+static void *producer_main(void *p) {
+    producer_args_t *a = p;
+    payload64_t item; memset(&item, 0, sizeof(item));
+    for (uint64_t i = 0; i < a->count; ) {
+        item.w[0] = i;
+        if (ring_try_push(a->ring, &item)) i++; else cpu_relax();
+    }
+    return NULL;
+}
+
+uint64_t cbaseline_spsc_throughput(uint64_t count, int payload_bytes, uint64_t capacity,
+                                   int producer_cpu, int consumer_cpu) {
+    size_t stride = payload_bytes <= 8 ? 8 : 64;
+    ring_t *r = ring_new(capacity, stride);
+    if (!r) return 0;
+    pin_self(consumer_cpu);
+    producer_args_t args = { r, count, producer_cpu };
+    uint64_t t0 = mono_ns();
+    pthread_t t;
+    if (start_pinned(&t, producer_cpu, producer_main, &args) != 0) { ring_free(r); return 0; }
+    payload64_t item; uint64_t expected = 0, bad = 0;
+    // Batch drain: read every available slot, then one release store of tail.
+    while (expected < count) {
+        uint64_t tl = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        uint64_t hd = atomic_load_explicit(&r->head, memory_order_acquire);
+        if (hd == tl) { cpu_relax(); continue; }
+        for (uint64_t s = tl; s < hd; s++) {
+            memcpy(&item, r->slots + (s & r->mask) * r->stride, stride);
+            bad += item.w[0] != expected;
+            expected++;
+        }
+        atomic_store_explicit(&r->tail, hd, memory_order_release);
+    }
+    uint64_t t1 = mono_ns();
+    pthread_join(t, NULL);
+    ring_free(r);
+    return bad ? 0 : t1 - t0;
+}
+
+// MARK: ping-pong over two rings
+
+typedef struct { ring_t *ping, *pong; uint64_t total; int stride; } echo_args_t;
+
+static void *echo_main(void *p) {
+    echo_args_t *a = p;
+    payload64_t item;
+    for (uint64_t i = 0; i < a->total; i++) {
+        while (!ring_try_pop(a->ping, &item)) cpu_relax();
+        while (!ring_try_push(a->pong, &item)) cpu_relax();
+    }
+    return NULL;
+}
+
+int cbaseline_spsc_pingpong(uint64_t warmup, uint64_t count, int payload_bytes,
+                            int a_cpu, int b_cpu, uint64_t *out_ns) {
+    size_t stride = payload_bytes <= 8 ? 8 : 64;
+    ring_t *ping = ring_new(64, stride), *pong = ring_new(64, stride);
+    if (!ping || !pong) return ENOMEM;
+    double hz = cbaseline_tsc_hz();
+    pin_self(a_cpu);
+    echo_args_t args = { ping, pong, warmup + count, (int)stride };
+    pthread_t t;
+    int rc = start_pinned(&t, b_cpu, echo_main, &args);
+    if (rc != 0) { ring_free(ping); ring_free(pong); return rc; }
+    payload64_t item; memset(&item, 0, sizeof(item));
+    for (uint64_t i = 0; i < warmup + count; i++) {
+        item.w[0] = i;
+        uint64_t c0 = rdtsc_now();
+        while (!ring_try_push(ping, &item)) cpu_relax();
+        while (!ring_try_pop(pong, &item)) cpu_relax();
+        uint64_t c1 = rdtsc_now();
+        if (i >= warmup) out_ns[i - warmup] = (uint64_t)((double)(c1 - c0) * 1e9 / hz);
+    }
+    pthread_join(t, NULL);
+    ring_free(ping); ring_free(pong);
+    return 0;
+}
+
+// MARK: cache-line ping-pong (hardware floor)
+
+typedef struct { _Alignas(128) _Atomic uint64_t value; uint64_t total; } line_t;
+
+static void *line_echo(void *p) {
+    line_t *l = p;
+    for (uint64_t i = 0; i < l->total; i++) {
+        uint64_t want = 2 * i + 1;
+        while (atomic_load_explicit(&l->value, memory_order_acquire) != want) cpu_relax();
+        atomic_store_explicit(&l->value, want + 1, memory_order_release);
+    }
+    return NULL;
+}
+
+int cbaseline_cacheline_pingpong(uint64_t warmup, uint64_t count, int a_cpu, int b_cpu,
+                                 uint64_t *out_ns) {
+    line_t *l = aligned_alloc(128, sizeof(line_t));
+    if (!l) return ENOMEM;
+    atomic_store(&l->value, 0);
+    l->total = warmup + count;
+    double hz = cbaseline_tsc_hz();
+    pin_self(a_cpu);
+    pthread_t t;
+    int rc = start_pinned(&t, b_cpu, line_echo, l);
+    if (rc != 0) { free(l); return rc; }
+    for (uint64_t i = 0; i < warmup + count; i++) {
+        uint64_t c0 = rdtsc_now();
+        atomic_store_explicit(&l->value, 2 * i + 1, memory_order_release);
+        while (atomic_load_explicit(&l->value, memory_order_acquire) != 2 * i + 2) cpu_relax();
+        uint64_t c1 = rdtsc_now();
+        if (i >= warmup) out_ns[i - warmup] = (uint64_t)((double)(c1 - c0) * 1e9 / hz);
+    }
+    pthread_join(t, NULL);
+    free(l);
+    return 0;
+}

@@ -1,0 +1,52 @@
+import CBaselines
+import PeregrinePlatform
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// peregrine-bench [--quick] [--only rings|sockets] [--json FILE]
+// Prints one `name value unit` line per figure and a `ratio` line per side-by-side pair.
+// Run latency figures at real-time priority: `chrt -f 1 peregrine-bench --quick`.
+
+var quick = false
+var only: String? = nil
+var jsonPath: String? = nil
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--quick": quick = true
+    case "--only": only = arguments.next()
+    case "--json": jsonPath = arguments.next()
+    case "-h", "--help":
+        print("usage: peregrine-bench [--quick] [--only rings|sockets] [--json FILE]")
+        exit(0)
+    default:
+        print("unknown argument \(argument); see --help")
+        exit(2)
+    }
+}
+
+setvbufLineBuffered()
+var report = BenchReport()
+print("# peregrine-bench \(quick ? "quick" : "full"): cpus \(CPU.onlineCount), policy \(RingBenchmarks.policy), invariant TSC \(CPU.hasInvariantTSC)")
+if RingBenchmarks.policy == .other {
+    print("# note: not at real-time priority; latency figures will be noisy (run under `chrt -f 1`)")
+}
+do {
+    if only == nil || only == "rings" { try RingBenchmarks.run(quick: quick, report: &report) }
+    if only == nil || only == "sockets" { runSocketBenchmarks(quick: quick, report: &report) }
+} catch {
+    print("benchmark failed: \(error)")
+    exit(1)
+}
+if let jsonPath {
+    if let f = fopen(jsonPath, "w") {
+        fputs(report.json, f)
+        fclose(f)
+        print("# wrote \(jsonPath)")
+    } else {
+        print("# could not write \(jsonPath)")
+    }
+}
+
+func setvbufLineBuffered() { cbaseline_line_buffered_stdout() }
