@@ -62,134 +62,144 @@ static int start_pinned(pthread_t *t, int cpu, void *(*fn)(void *), void *arg) {
     return rc;
 }
 
+typedef struct { uint64_t w[1]; } payload8_t;
 typedef struct { uint64_t w[8]; } payload64_t;
 
-typedef struct {
-    _Alignas(128) _Atomic uint64_t head;   // producer writes
-    uint64_t cached_tail;                  // producer private
-    _Alignas(128) _Atomic uint64_t tail;   // consumer writes
-    uint64_t cached_head;                  // consumer private
-    _Alignas(128) uint64_t capacity;
-    uint64_t mask;
-    size_t stride;
-    unsigned char *slots;
-} ring_t;
-
-static ring_t *ring_new(uint64_t capacity, size_t stride) {
-    ring_t *r = aligned_alloc(128, sizeof(ring_t));
-    if (!r) return NULL;
-    memset(r, 0, sizeof(*r));
-    r->capacity = capacity; r->mask = capacity - 1; r->stride = stride;
-    r->slots = aligned_alloc(64, (capacity * stride + 63) & ~(size_t)63);
-    if (!r->slots) { free(r); return NULL; }
-    memset(r->slots, 0, capacity * stride);
-    return r;
+// The ring is generated once per payload type so every copy is a fixed-size move the
+// compiler inlines (as Swift's generic specialization does for the Swift ring).
+#define DEFINE_RING(T)                                                                      \
+typedef struct {                                                                            \
+    _Alignas(128) _Atomic uint64_t head;   /* producer writes */                            \
+    uint64_t cached_tail;                  /* producer private */                           \
+    _Alignas(128) _Atomic uint64_t tail;   /* consumer writes */                            \
+    uint64_t cached_head;                  /* consumer private */                           \
+    _Alignas(128) uint64_t capacity;                                                        \
+    uint64_t mask;                                                                          \
+    T *slots;                                                                               \
+} ring_##T;                                                                                 \
+                                                                                            \
+static ring_##T *ring_new_##T(uint64_t capacity) {                                          \
+    ring_##T *r = aligned_alloc(128, sizeof(ring_##T));                                     \
+    if (!r) return NULL;                                                                    \
+    memset(r, 0, sizeof(*r));                                                               \
+    r->capacity = capacity; r->mask = capacity - 1;                                         \
+    r->slots = aligned_alloc(64, (capacity * sizeof(T) + 63) & ~(size_t)63);                \
+    if (!r->slots) { free(r); return NULL; }                                                \
+    memset(r->slots, 0, capacity * sizeof(T));                                              \
+    return r;                                                                               \
+}                                                                                           \
+                                                                                            \
+static void ring_free_##T(ring_##T *r) { free(r->slots); free(r); }                          \
+                                                                                            \
+static inline int ring_try_push_##T(ring_##T *r, const T *item) {                           \
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);                      \
+    if (h - r->cached_tail == r->capacity) {                                                \
+        r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);              \
+        if (h - r->cached_tail == r->capacity) return 0;                                    \
+    }                                                                                       \
+    r->slots[h & r->mask] = *item;                                                          \
+    atomic_store_explicit(&r->head, h + 1, memory_order_release);                           \
+    return 1;                                                                               \
+}                                                                                           \
+                                                                                            \
+static inline int ring_try_pop_##T(ring_##T *r, T *item) {                                  \
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);                      \
+    if (t == r->cached_head) {                                                              \
+        r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);              \
+        if (t == r->cached_head) return 0;                                                  \
+    }                                                                                       \
+    *item = r->slots[t & r->mask];                                                          \
+    atomic_store_explicit(&r->tail, t + 1, memory_order_release);                           \
+    return 1;                                                                               \
+}                                                                                           \
+                                                                                            \
+typedef struct { ring_##T *ring; uint64_t count; } producer_args_##T;                       \
+                                                                                            \
+static void *producer_main_##T(void *p) {                                                   \
+    producer_args_##T *a = p;                                                               \
+    T item; memset(&item, 0, sizeof(item));                                                 \
+    for (uint64_t i = 0; i < a->count; ) {                                                  \
+        item.w[0] = i;                                                                      \
+        if (ring_try_push_##T(a->ring, &item)) i++; else cpu_relax();                       \
+    }                                                                                       \
+    return NULL;                                                                            \
+}                                                                                           \
+                                                                                            \
+static uint64_t throughput_##T(uint64_t count, uint64_t capacity, int pcpu, int ccpu) {     \
+    ring_##T *r = ring_new_##T(capacity);                                                   \
+    if (!r) return 0;                                                                       \
+    pin_self(ccpu);                                                                         \
+    producer_args_##T args = { r, count };                                                  \
+    uint64_t t0 = mono_ns();                                                                \
+    pthread_t t;                                                                            \
+    if (start_pinned(&t, pcpu, producer_main_##T, &args) != 0) { ring_free_##T(r); return 0; } \
+    T item; uint64_t expected = 0, bad = 0;                                                 \
+    /* Batch drain: every available slot, then one release store of tail. */               \
+    while (expected < count) {                                                              \
+        uint64_t tl = atomic_load_explicit(&r->tail, memory_order_relaxed);                 \
+        uint64_t hd = atomic_load_explicit(&r->head, memory_order_acquire);                 \
+        if (hd == tl) { cpu_relax(); continue; }                                            \
+        for (uint64_t s = tl; s < hd; s++) {                                                \
+            item = r->slots[s & r->mask];                                                   \
+            bad += item.w[0] != expected;                                                   \
+            expected++;                                                                     \
+        }                                                                                   \
+        atomic_store_explicit(&r->tail, hd, memory_order_release);                          \
+    }                                                                                       \
+    uint64_t t1 = mono_ns();                                                                \
+    pthread_join(t, NULL);                                                                  \
+    ring_free_##T(r);                                                                       \
+    return bad ? 0 : t1 - t0;                                                               \
+}                                                                                           \
+                                                                                            \
+typedef struct { ring_##T *ping, *pong; uint64_t total; } echo_args_##T;                    \
+                                                                                            \
+static void *echo_main_##T(void *p) {                                                       \
+    echo_args_##T *a = p;                                                                   \
+    T item;                                                                                 \
+    for (uint64_t i = 0; i < a->total; i++) {                                               \
+        while (!ring_try_pop_##T(a->ping, &item)) cpu_relax();                              \
+        while (!ring_try_push_##T(a->pong, &item)) cpu_relax();                             \
+    }                                                                                       \
+    return NULL;                                                                            \
+}                                                                                           \
+                                                                                            \
+static int pingpong_##T(uint64_t warmup, uint64_t count, int a_cpu, int b_cpu, uint64_t *out) { \
+    ring_##T *ping = ring_new_##T(64), *pong = ring_new_##T(64);                            \
+    if (!ping || !pong) return ENOMEM;                                                      \
+    double hz = cbaseline_tsc_hz();                                                         \
+    pin_self(a_cpu);                                                                        \
+    echo_args_##T args = { ping, pong, warmup + count };                                    \
+    pthread_t t;                                                                            \
+    int rc = start_pinned(&t, b_cpu, echo_main_##T, &args);                                 \
+    if (rc != 0) { ring_free_##T(ping); ring_free_##T(pong); return rc; }                   \
+    T item; memset(&item, 0, sizeof(item));                                                 \
+    for (uint64_t i = 0; i < warmup + count; i++) {                                         \
+        item.w[0] = i;                                                                      \
+        uint64_t c0 = rdtsc_now();                                                          \
+        while (!ring_try_push_##T(ping, &item)) cpu_relax();                                \
+        while (!ring_try_pop_##T(pong, &item)) cpu_relax();                                 \
+        uint64_t c1 = rdtsc_now();                                                          \
+        if (i >= warmup) out[i - warmup] = (uint64_t)((double)(c1 - c0) * 1e9 / hz);        \
+    }                                                                                       \
+    pthread_join(t, NULL);                                                                  \
+    ring_free_##T(ping); ring_free_##T(pong);                                               \
+    return 0;                                                                               \
 }
 
-static void ring_free(ring_t *r) { free(r->slots); free(r); }
-
-static inline int ring_try_push(ring_t *r, const void *item) {
-    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (h - r->cached_tail == r->capacity) {
-        r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (h - r->cached_tail == r->capacity) return 0;
-    }
-    memcpy(r->slots + (h & r->mask) * r->stride, item, r->stride);
-    atomic_store_explicit(&r->head, h + 1, memory_order_release);
-    return 1;
-}
-
-static inline int ring_try_pop(ring_t *r, void *item) {
-    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (t == r->cached_head) {
-        r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (t == r->cached_head) return 0;
-    }
-    memcpy(item, r->slots + (t & r->mask) * r->stride, r->stride);
-    atomic_store_explicit(&r->tail, t + 1, memory_order_release);
-    return 1;
-}
-
-// MARK: throughput
-
-typedef struct { ring_t *ring; uint64_t count; int cpu; } producer_args_t;
-
-static void *producer_main(void *p) {
-    producer_args_t *a = p;
-    payload64_t item; memset(&item, 0, sizeof(item));
-    for (uint64_t i = 0; i < a->count; ) {
-        item.w[0] = i;
-        if (ring_try_push(a->ring, &item)) i++; else cpu_relax();
-    }
-    return NULL;
-}
+DEFINE_RING(payload8_t)
+DEFINE_RING(payload64_t)
 
 uint64_t cbaseline_spsc_throughput(uint64_t count, int payload_bytes, uint64_t capacity,
                                    int producer_cpu, int consumer_cpu) {
-    size_t stride = payload_bytes <= 8 ? 8 : 64;
-    ring_t *r = ring_new(capacity, stride);
-    if (!r) return 0;
-    pin_self(consumer_cpu);
-    producer_args_t args = { r, count, producer_cpu };
-    uint64_t t0 = mono_ns();
-    pthread_t t;
-    if (start_pinned(&t, producer_cpu, producer_main, &args) != 0) { ring_free(r); return 0; }
-    payload64_t item; uint64_t expected = 0, bad = 0;
-    // Batch drain: read every available slot, then one release store of tail.
-    while (expected < count) {
-        uint64_t tl = atomic_load_explicit(&r->tail, memory_order_relaxed);
-        uint64_t hd = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (hd == tl) { cpu_relax(); continue; }
-        for (uint64_t s = tl; s < hd; s++) {
-            memcpy(&item, r->slots + (s & r->mask) * r->stride, stride);
-            bad += item.w[0] != expected;
-            expected++;
-        }
-        atomic_store_explicit(&r->tail, hd, memory_order_release);
-    }
-    uint64_t t1 = mono_ns();
-    pthread_join(t, NULL);
-    ring_free(r);
-    return bad ? 0 : t1 - t0;
-}
-
-// MARK: ping-pong over two rings
-
-typedef struct { ring_t *ping, *pong; uint64_t total; int stride; } echo_args_t;
-
-static void *echo_main(void *p) {
-    echo_args_t *a = p;
-    payload64_t item;
-    for (uint64_t i = 0; i < a->total; i++) {
-        while (!ring_try_pop(a->ping, &item)) cpu_relax();
-        while (!ring_try_push(a->pong, &item)) cpu_relax();
-    }
-    return NULL;
+    return payload_bytes <= 8 ? throughput_payload8_t(count, capacity, producer_cpu, consumer_cpu)
+                              : throughput_payload64_t(count, capacity, producer_cpu, consumer_cpu);
 }
 
 int cbaseline_spsc_pingpong(uint64_t warmup, uint64_t count, int payload_bytes,
                             int a_cpu, int b_cpu, uint64_t *out_ns) {
-    size_t stride = payload_bytes <= 8 ? 8 : 64;
-    ring_t *ping = ring_new(64, stride), *pong = ring_new(64, stride);
-    if (!ping || !pong) return ENOMEM;
-    double hz = cbaseline_tsc_hz();
-    pin_self(a_cpu);
-    echo_args_t args = { ping, pong, warmup + count, (int)stride };
-    pthread_t t;
-    int rc = start_pinned(&t, b_cpu, echo_main, &args);
-    if (rc != 0) { ring_free(ping); ring_free(pong); return rc; }
-    payload64_t item; memset(&item, 0, sizeof(item));
-    for (uint64_t i = 0; i < warmup + count; i++) {
-        item.w[0] = i;
-        uint64_t c0 = rdtsc_now();
-        while (!ring_try_push(ping, &item)) cpu_relax();
-        while (!ring_try_pop(pong, &item)) cpu_relax();
-        uint64_t c1 = rdtsc_now();
-        if (i >= warmup) out_ns[i - warmup] = (uint64_t)((double)(c1 - c0) * 1e9 / hz);
-    }
-    pthread_join(t, NULL);
-    ring_free(ping); ring_free(pong);
-    return 0;
+    return payload_bytes <= 8 ? pingpong_payload8_t(warmup, count, a_cpu, b_cpu, out_ns)
+                              : pingpong_payload64_t(warmup, count, a_cpu, b_cpu, out_ns);
 }
 
 // MARK: cache-line ping-pong (hardware floor)

@@ -31,9 +31,8 @@ enum RingBenchmarks {
             var swiftRates: [Double] = [], cRates: [Double] = []
             for _ in 0..<repeats {
                 // Interleave Swift and C so drift on the shared VM hits both alike.
-                let ns = bytes == 8 ? try swiftThroughput(UInt64.self, count: count, make: { UInt64($0) })
-                                    : try swiftThroughput(MarketEvent.self, count: count, make: { i in
-                                        var e = MarketEvent(); e.word0 = Int64(i); return e })
+                let ns = bytes == 8 ? try swiftThroughput(UInt64.self, count: count)
+                                    : try swiftThroughput(MarketEvent.self, count: count)
                 swiftRates.append(Double(count) / Double(ns) * 1e3)
                 let cns = cbaseline_spsc_throughput(UInt64(count), Int32(bytes), 4096, Int32(producerCPU), Int32(consumerCPU))
                 if cns > 0 { cRates.append(Double(count) / Double(cns) * 1e3) }
@@ -50,9 +49,8 @@ enum RingBenchmarks {
         let warmup = trips / 10
         for bytes in [8, 64] {
             let swiftSamples = bytes == 8
-                ? try swiftPingPong(UInt64.self, warmup: warmup, count: trips, make: { UInt64($0) })
-                : try swiftPingPong(MarketEvent.self, warmup: warmup, count: trips, make: { i in
-                    var e = MarketEvent(); e.word0 = Int64(i); return e })
+                ? try swiftPingPong(UInt64.self, warmup: warmup, count: trips)
+                : try swiftPingPong(MarketEvent.self, warmup: warmup, count: trips)
             var cSamples = [UInt64](repeating: 0, count: trips)
             let rc = cSamples.withUnsafeMutableBufferPointer {
                 cbaseline_spsc_pingpong(UInt64(warmup), UInt64(trips), Int32(bytes), Int32(consumerCPU), Int32(producerCPU), $0.baseAddress)
@@ -81,28 +79,33 @@ enum RingBenchmarks {
     }
 
     /// Producer on a pinned thread, consumer on the calling (pinned) thread, batch drain.
-    static func swiftThroughput<E: BitwiseCopyable>(_: E.Type, count: Int, make: @escaping @Sendable (Int) -> E) throws -> UInt64 {
+    static func swiftThroughput<E: BenchPayload>(_: E.Type, count: Int) throws -> UInt64 {
         let ring = try SPSCRing<E>(capacity: 4096)
         try CPU.pinCurrentThread(to: consumerCPU)
         let start = Clock.monotonicNanos()
         let producer = try PinnedThread.start(name: "bench-producer", placement: ThreadPlacement(cpu: producerCPU, policy: policy)) {
             var i = 0
             while i < count {
-                if ring.tryPublish(make(i)) == .published { i += 1 } else { CPU.pause() }
+                if ring.tryPublish(E(sequence: i)) == .published { i += 1 } else { CPU.pause() }
             }
         }
-        var received = 0
+        // Check every item's sequence, as the C consumer does, so both do the same work.
+        var received = 0, bad = 0
         while received < count {
-            let n = ring.consume { _ in }
-            if n == 0 { CPU.pause() } else { received += n }
+            let n = ring.consume { e in
+                bad &+= e.benchSequence == received ? 0 : 1
+                received &+= 1
+            }
+            if n == 0 { CPU.pause() }
         }
         let end = Clock.monotonicNanos()
         producer.join()
+        precondition(bad == 0, "ring benchmark saw \(bad) out-of-order items")
         return end - start
     }
 
     /// Round trips over two rings: the caller sends on `ping` and waits on `pong`.
-    static func swiftPingPong<E: BitwiseCopyable>(_: E.Type, warmup: Int, count: Int, make: (Int) -> E) throws -> [UInt64] {
+    static func swiftPingPong<E: BenchPayload>(_: E.Type, warmup: Int, count: Int) throws -> [UInt64] {
         let ping = try SPSCRing<E>(capacity: 64)
         let pong = try SPSCRing<E>(capacity: 64)
         guard let tsc = TSCClock.calibrate() else { return [] }
@@ -117,7 +120,7 @@ enum RingBenchmarks {
         }
         var samples = [UInt64](repeating: 0, count: count)
         for i in 0..<total {
-            let e = make(i)
+            let e = E(sequence: i)
             let t0 = TSCClock.ticksSerialized()
             while ping.tryPublish(e) == .full { CPU.pause() }
             while pong.tryConsume() == nil { CPU.pause() }
@@ -159,4 +162,24 @@ enum RingBenchmarks {
         }
         if checksum == 42 { print("") }   // keep the loop's work observable
     }
+}
+
+/// A payload the ring benchmarks can make from a sequence number (static dispatch, so the
+/// generic benchmark specializes exactly as the engine's code does).
+protocol BenchPayload: BitwiseCopyable, Sendable {
+    init(sequence: Int)
+    var benchSequence: Int { get }
+}
+
+extension UInt64: BenchPayload {
+    init(sequence: Int) { self = UInt64(truncatingIfNeeded: sequence) }
+    var benchSequence: Int { Int(truncatingIfNeeded: self) }
+}
+
+extension MarketEvent: BenchPayload {
+    init(sequence: Int) {
+        self.init()
+        word0 = Int64(sequence)
+    }
+    var benchSequence: Int { Int(word0) }
 }

@@ -37,11 +37,11 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         let base = memory.base
         head = base.bindMemory(to: Atomic<Int>.self, capacity: 1)
         head.initialize(to: Atomic(0))
-        cachedTail = (base + 64).bindMemory(to: Int.self, capacity: 1)
+        cachedTail = (base + 8).bindMemory(to: Int.self, capacity: 1)
         cachedTail.initialize(to: 0)
         tail = (base + spacing).bindMemory(to: Atomic<Int>.self, capacity: 1)
         tail.initialize(to: Atomic(0))
-        cachedHead = (base + spacing + 64).bindMemory(to: Int.self, capacity: 1)
+        cachedHead = (base + spacing + 8).bindMemory(to: Int.self, capacity: 1)
         cachedHead.initialize(to: 0)
         slots = (base + 2 * spacing).bindMemory(to: Element.self, capacity: capacity)
         self.capacity = capacity
