@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "PeregrinePlatform", targets: ["PeregrinePlatform"]),
         .library(name: "PeregrineRings", targets: ["PeregrineRings"]),
         .library(name: "PeregrineRuntime", targets: ["PeregrineRuntime"]),
+        .library(name: "PeregrineFIX", targets: ["PeregrineFIX"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
@@ -71,7 +72,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: - Protocols (FIX, TWS, IQFeed: later issues)
+        // MARK: - Protocols (codecs do no I/O; sessions own sequence numbers and timers)
+        // FIX codec, dictionaries, session layer. Depends on primitives only (plus the
+        // platform layer for its transports).
+        .target(
+            name: "PeregrineFIX",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/Protocols/FIX",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // TWS API and IQFeed: later issues.
         // MARK: - Cold tier (libpq loader, ODS, training, reports: later issues)
 
         // MARK: - Tools
@@ -110,6 +121,12 @@ let package = Package(
             name: "RingsTests",
             dependencies: ["PeregrineRings", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/RingsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FIXTests",
+            dependencies: ["PeregrineFIX", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/FIXTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
