@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "PeregrineCore",
             path: "Sources/HotPath/Primitives",
+            exclude: ["FixedPoint.md"],
             swiftSettings: swiftSettings
         ),
         // Threads, affinity, NUMA, scheduler, TSC clock, io_uring / epoll / busy-poll sockets.
@@ -62,6 +63,7 @@ let package = Package(
             name: "PeregrineRings",
             dependencies: ["PeregrinePlatform", "PeregrineCore"],
             path: "Sources/HotPath/Rings",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // Agents, pinned-thread runner, tuning profiles.

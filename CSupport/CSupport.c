@@ -163,6 +163,11 @@ void *CSupport_alloc_on_node(size_t length, int node) {
     return p;
 }
 
+void CSupport_numa_prefer_node(int node) {
+    if (node < 0 || numa_available() < 0 || node > numa_max_node()) return;
+    numa_set_preferred(node);
+}
+
 void CSupport_free_on_node(void *address, size_t length) {
     if (address == NULL) return;
     // numa_free is munmap underneath; both allocation paths are released the same way.
@@ -182,5 +187,25 @@ int CSupport_io_uring_probe(unsigned flags) {
 }
 
 unsigned CSupport_io_uring_setup_sqpoll(void) { return IORING_SETUP_SQPOLL; }
+
+
+int CSupport_register_buffer_ring(struct io_uring *ring, void *ring_memory,
+                                  unsigned entries, unsigned short group_id) {
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof(reg));
+    reg.ring_addr = (unsigned long) (uintptr_t) ring_memory;
+    reg.ring_entries = entries;
+    reg.bgid = group_id;
+    io_uring_buf_ring_init((struct io_uring_buf_ring *) ring_memory);
+    int rc = io_uring_register_buf_ring(ring, &reg, 0);
+    return rc < 0 ? -rc : 0;
+}
+
+int CSupport_set_nonblocking(int fd, int on) {
+    int flags = fcntl(fd, F_GETFL, 0);
+    if (flags < 0) return errno;
+    flags = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    return fcntl(fd, F_SETFL, flags) == 0 ? 0 : errno;
+}
 
 #endif // __linux__

@@ -165,6 +165,10 @@ int CSupport_numa_max_node(void);
 /// without NUMA support, or for node < 0, falls back to an anonymous mmap. NULL on failure.
 void *CSupport_alloc_on_node(size_t length, int node);
 
+/// Makes `node` the calling thread's preferred node for new pages (numa_set_preferred);
+/// a no-op without NUMA support or for node < 0.
+void CSupport_numa_prefer_node(int node);
+
 /// Frees memory from CSupport_alloc_on_node.
 void CSupport_free_on_node(void *address, size_t length);
 
@@ -176,6 +180,49 @@ int CSupport_io_uring_probe(unsigned flags);
 
 /// IORING_SETUP_SQPOLL (a macro).
 unsigned CSupport_io_uring_setup_sqpoll(void);
+
+
+// MARK: - Sockets and io_uring flags (macros and anonymous-union fields)
+#ifdef __linux__
+
+/// IORING_CQE_F_MORE (a macro): the multishot request stays armed after this completion.
+static inline unsigned CSupport_cqe_f_more(void) { return IORING_CQE_F_MORE; }
+
+/// IORING_CQE_F_BUFFER (a macro): the completion carries a provided-buffer id.
+static inline unsigned CSupport_cqe_f_buffer(void) { return IORING_CQE_F_BUFFER; }
+
+/// IORING_CQE_BUFFER_SHIFT (a macro): the buffer id sits in `flags >> shift`.
+static inline unsigned CSupport_cqe_buffer_shift(void) { return IORING_CQE_BUFFER_SHIFT; }
+
+/// Marks `sqe` to pick a buffer from group `group_id`: sets IOSQE_BUFFER_SELECT (a macro
+/// built from an enum) and `buf_group` (a field in an anonymous union).
+static inline void CSupport_sqe_select_buffer(struct io_uring_sqe *sqe, unsigned short group_id) {
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group_id;
+}
+
+/// Registers a provided-buffer ring of `entries` (power of two) at `ring_memory` (page-aligned,
+/// zeroed) as group `group_id`. Returns 0 or a positive errno (EINVAL: kernel older than 5.19).
+/// In C because `struct io_uring_buf_reg` carries reserved arrays the wrapper must zero.
+int CSupport_register_buffer_ring(struct io_uring *ring, void *ring_memory,
+                                  unsigned entries, unsigned short group_id);
+
+/// IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG (macros): completions are not
+/// pushed to a spinning thread by an inter-processor interrupt; the kernel raises
+/// IORING_SQ_TASKRUN instead and liburing's peek enters the kernel to run the work.
+static inline unsigned CSupport_io_uring_setup_coop_taskrun(void) {
+    return IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+}
+
+/// Sets or clears O_NONBLOCK on `fd` (fcntl is variadic). Returns 0 or an errno.
+int CSupport_set_nonblocking(int fd, int on);
+
+/// MSG_NOSIGNAL | MSG_DONTWAIT and friends are enum constants whose Swift types vary by
+/// libc; these give them as plain ints (macros in glibc).
+static inline int CSupport_msg_dontwait(void) { return MSG_DONTWAIT; }
+static inline int CSupport_msg_nosignal(void) { return MSG_NOSIGNAL; }
+
+#endif
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,10 @@ public enum NUMA {
     public static var isAvailable: Bool { CSupport_numa_is_available() != 0 }
     /// The node of `cpu`, or −1 without NUMA support.
     public static func node(ofCPU cpu: Int) -> Int { Int(CSupport_numa_node_of_cpu(Int32(cpu))) }
+    /// Makes `node` the calling thread's preferred node for the pages it touches next
+    /// (first-touch allocations of an agent's `onStart`). No-op without NUMA or for −1.
+    public static func preferNode(_ node: Int) { CSupport_numa_prefer_node(Int32(node)) }
+
     /// Highest node number (0 on a single-node machine).
     public static var maxNode: Int { Int(CSupport_numa_max_node()) }
 }

@@ -77,12 +77,17 @@ public final class AgentRunner: @unchecked Sendable {
     /// - pinned cores exist on this machine; FIFO/RR priorities in 1…99.
     public static func placementProblems(_ profile: TuningProfile, onlineCPUs: Int) -> [String] {
         var problems: [String] = []
-        let spinners = profile.threads.filter(\.isSpinning)
-        if spinners.count > profile.isolatedCores.count {
-            problems.append("profile '\(profile.name)' spins \(spinners.count) thread(s) (\(spinners.map(\.name).joined(separator: ", "))) but isolates only \(profile.isolatedCores.count) core(s): give the extra threads a parking idle strategy (park or backoff) or isolate more cores")
+        // A thread spins when its idle strategy does or when it polls a spinning socket;
+        // each io_uring SQPOLL kernel thread also occupies a core.
+        let spinners = profile.spinningThreads
+        let kernelPollers = profile.kernelPollerCount
+        let spinning = spinners.count + kernelPollers
+        let pollerNote = kernelPollers > 0 ? " plus \(kernelPollers) SQPOLL kernel thread(s)" : ""
+        if spinning > profile.isolatedCores.count {
+            problems.append("profile '\(profile.name)' spins \(spinning) thread(s) (\(spinners.map(\.name).joined(separator: ", "))\(pollerNote)) but isolates only \(profile.isolatedCores.count) core(s): give the extra threads a parking idle strategy (park or backoff) or isolate more cores")
         }
-        if spinners.count > onlineCPUs {
-            problems.append("profile '\(profile.name)' spins \(spinners.count) thread(s) on a machine with \(onlineCPUs) CPU(s): spinning threads would preempt each other")
+        if spinning > onlineCPUs {
+            problems.append("profile '\(profile.name)' spins \(spinning) thread(s) on a machine with \(onlineCPUs) CPU(s): spinning threads would preempt each other")
         }
         var spinnerCores: [Int: String] = [:]
         for thread in profile.threads {
@@ -94,7 +99,7 @@ public final class AgentRunner: @unchecked Sendable {
                 if !(1...99).contains(p) { problems.append("thread '\(thread.name)' has real-time priority \(p); use 1...99") }
             case .other: break
             }
-            guard thread.isSpinning else { continue }
+            guard profile.isSpinning(thread) else { continue }
             guard let cpu = thread.cpu else {
                 problems.append("spinning thread '\(thread.name)' is not pinned: give it a `cpu` from isolated_cores")
                 continue
@@ -110,19 +115,28 @@ public final class AgentRunner: @unchecked Sendable {
         return problems
     }
 
-    /// Starts every thread. Throws the first thread-creation failure (after stopping the
-    /// threads already started), e.g. EPERM for SCHED_FIFO without privileges.
+    /// Locks memory if the profile asks (`lock_memory`), then starts every thread, each
+    /// preferring its NUMA node (`numa_node`, else the node of its cpu) for the pages its
+    /// agents touch. Throws the first failure (after stopping threads already started),
+    /// e.g. EPERM for SCHED_FIFO or mlockall without privileges.
     public func start() throws(SystemError) {
         precondition(!started, "AgentRunner.start called twice")
         started = true
+        if profile.lockMemory {
+            // Lock before the agents allocate so their pages are locked as they are touched.
+            try ProcessControls.lockAllMemory()
+        }
         running.store(true, ordering: .releasing)
         for (index, thread) in profile.threads.enumerated() {
             let agents = agentsByThread[index]
             let idleKind = thread.idle
             let counter = UnsafeSendablePointer(cycleCounters + index)
             let placement = ThreadPlacement(cpu: thread.cpu, policy: thread.policy)
+            let node = thread.numaNode ?? thread.cpu.map { NUMA.node(ofCPU: $0) } ?? -1
             do {
                 let t = try PinnedThread.start(name: thread.name, placement: placement) { [self] in
+                    // Pages the agents touch from here on come from the thread's node.
+                    NUMA.preferNode(node)
                     AgentRunner.dutyCycle(agents: agents, idle: ConfiguredIdle(idleKind), running: self.runningFlag, counter: counter)
                 }
                 threads.append(t)

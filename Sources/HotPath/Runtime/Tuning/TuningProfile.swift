@@ -22,13 +22,18 @@ public struct TuningProfile: Sendable, Equatable {
     public var rings: [RingProfile]
     /// Socket modes by connection name.
     public var sockets: [SocketProfile]
+    /// Line numbers of the sections and keys this profile was parsed from, so later checks
+    /// (against this machine) can say `file:line`. Empty for profiles built in code; never
+    /// part of equality (see `TuningSourceMap`).
+    public var locations: TuningSourceMap
 
     public init(name: String, source: String = "<defaults>", isolatedCores: [Int] = [], lockMemory: Bool = false,
                 hugePages: Bool = false, threads: [ThreadProfile] = [], rings: [RingProfile] = [],
-                sockets: [SocketProfile] = []) {
+                sockets: [SocketProfile] = [], locations: TuningSourceMap = TuningSourceMap()) {
         self.name = name; self.source = source; self.isolatedCores = isolatedCores
         self.lockMemory = lockMemory; self.hugePages = hugePages
         self.threads = threads; self.rings = rings; self.sockets = sockets
+        self.locations = locations
     }
 
     /// The thread that runs agent `name`, if any.
@@ -93,11 +98,14 @@ public struct SocketProfile: Sendable, Equatable {
     public var receiveBufferCount: Int
     /// TCP_NODELAY (default true for order and market-data links).
     public var noDelay: Bool
+    /// The agent that polls this connection, or `nil`. When the mode spins (`busy-poll`,
+    /// `io_uring-spin`) the thread running this agent counts as a spinning thread.
+    public var agent: String?
 
     public init(name: String, mode: SocketMode, queueDepth: Int = 256, receiveBufferBytes: Int = 65_536,
-                receiveBufferCount: Int = 16, noDelay: Bool = true) {
+                receiveBufferCount: Int = 16, noDelay: Bool = true, agent: String? = nil) {
         self.name = name; self.mode = mode; self.queueDepth = queueDepth
         self.receiveBufferBytes = receiveBufferBytes; self.receiveBufferCount = receiveBufferCount
-        self.noDelay = noDelay
+        self.noDelay = noDelay; self.agent = agent
     }
 }
