@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "PeregrineRings", targets: ["PeregrineRings"]),
         .library(name: "PeregrineRuntime", targets: ["PeregrineRuntime"]),
         .library(name: "PeregrineFIX", targets: ["PeregrineFIX"]),
+        .library(name: "PeregrineMarketData", targets: ["PeregrineMarketData"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
@@ -87,6 +88,15 @@ let package = Package(
         // TWS API and IQFeed: later issues.
         // MARK: - Cold tier (libpq loader, ODS, training, reports: later issues)
 
+        // Market-data pre-processing: TWS / IQFeed / LEAN decoders into `MarketEvent`,
+        // filters, books.
+        .target(
+            name: "PeregrineMarketData",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/HotPath/MarketData",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tools
         .executableTarget(
             name: "PeregrineCLI",
@@ -129,6 +139,12 @@ let package = Package(
             name: "FIXTests",
             dependencies: ["PeregrineFIX", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/FIXTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: ["PeregrineMarketData", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/MarketDataTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
