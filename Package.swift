@@ -57,6 +57,7 @@ let package = Package(
             name: "PeregrinePlatform",
             dependencies: ["CSupport", "PeregrineCore"],
             path: "Sources/HotPath/Platform",
+            exclude: ["Sockets/README.md"],
             swiftSettings: swiftSettings
         ),
         // SPSC, broadcast (Disruptor-style) and MPSC rings; wait strategies.

@@ -25,7 +25,7 @@ enum RingBenchmarks {
     }
 
     static func run(quick: Bool, report: inout BenchReport) throws {
-        let repeats = quick ? 3 : 7
+        let repeats = quick ? 5 : 9
         // MARK: OneToOneThroughput
         for (bytes, count) in [(8, quick ? 20_000_000 : 100_000_000), (64, quick ? 10_000_000 : 50_000_000)] {
             var swiftRates: [Double] = [], cRates: [Double] = []
@@ -45,18 +45,24 @@ enum RingBenchmarks {
         }
 
         // MARK: PingPongLatency
-        let trips = quick ? 200_000 : 2_000_000
+        // Several interleaved Swift/C rounds pooled into one histogram per side, so a bad
+        // placement or a noisy neighbour in one round hits both sides alike.
+        let trips = quick ? 200_000 : 1_000_000
         let warmup = trips / 10
         for bytes in [8, 64] {
-            let swiftSamples = bytes == 8
-                ? try swiftPingPong(UInt64.self, warmup: warmup, count: trips)
-                : try swiftPingPong(MarketEvent.self, warmup: warmup, count: trips)
-            var cSamples = [UInt64](repeating: 0, count: trips)
-            let rc = cSamples.withUnsafeMutableBufferPointer {
-                cbaseline_spsc_pingpong(UInt64(warmup), UInt64(trips), Int32(bytes), Int32(consumerCPU), Int32(producerCPU), $0.baseAddress)
+            var swiftSamples: [UInt64] = [], cSamples: [UInt64] = []
+            for _ in 0..<repeats {
+                swiftSamples += bytes == 8
+                    ? try swiftPingPong(UInt64.self, warmup: warmup, count: trips)
+                    : try swiftPingPong(MarketEvent.self, warmup: warmup, count: trips)
+                var round = [UInt64](repeating: 0, count: trips)
+                let rc = round.withUnsafeMutableBufferPointer {
+                    cbaseline_spsc_pingpong(UInt64(warmup), UInt64(trips), Int32(bytes), Int32(consumerCPU), Int32(producerCPU), $0.baseAddress)
+                }
+                if rc == 0 { cSamples += round }
             }
             report.addLatency(name: "spsc.ping_pong_rtt.\(bytes)b.swift", samplesNanos: swiftSamples)
-            report.addLatency(name: "spsc.ping_pong_rtt.\(bytes)b.c", samplesNanos: rc == 0 ? cSamples : [])
+            report.addLatency(name: "spsc.ping_pong_rtt.\(bytes)b.c", samplesNanos: cSamples)
             report.addRatio(name: "spsc.ping_pong_rtt.\(bytes)b.swift_over_c",
                             numerator: "spsc.ping_pong_rtt.\(bytes)b.swift", denominator: "spsc.ping_pong_rtt.\(bytes)b.c")
         }

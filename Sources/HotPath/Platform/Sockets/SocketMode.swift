@@ -28,7 +28,9 @@ public enum SocketMode: String, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
-    /// Whether the mode needs io_uring from the kernel.
+    /// Whether the mode needs io_uring from the kernel. When the kernel refuses io_uring
+    /// (ENOSYS, EPERM), `SocketEngine.make` runs these modes on epoll and says why in
+    /// `fallbackReason`.
     public var usesIoUring: Bool {
         switch self {
         case .ioUring, .ioUringSpin, .ioUringSQPoll: return true
