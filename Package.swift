@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "PeregrineRuntime", targets: ["PeregrineRuntime"]),
         .library(name: "PeregrineFIX", targets: ["PeregrineFIX"]),
         .library(name: "PeregrineMarketData", targets: ["PeregrineMarketData"]),
+        .library(name: "PeregrineRisk", targets: ["PeregrineRisk"]),
+        .library(name: "PeregrineModels", targets: ["PeregrineModels"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
@@ -98,6 +100,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Pre-trade risk: preallocated O(1) checks with reason codes, kill switch.
+        .target(
+            name: "PeregrineRisk",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/HotPath/Risk",
+            swiftSettings: swiftSettings
+        ),
+        // Model inference (linear, logistic, gradient-boosted trees) and the artifact format.
+        .target(
+            name: "PeregrineModels",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/HotPath/Models",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tools
         .executableTarget(
             name: "PeregrineCLI",
@@ -146,6 +163,18 @@ let package = Package(
             name: "MarketDataTests",
             dependencies: ["PeregrineMarketData", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/MarketDataTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RiskTests",
+            dependencies: ["PeregrineRisk", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/RiskTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelsTests",
+            dependencies: ["PeregrineModels", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/ModelsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

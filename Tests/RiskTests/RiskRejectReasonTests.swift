@@ -1,0 +1,11 @@
+import Testing
+import PeregrineRisk
+
+@Suite("Risk reject reasons")
+struct RiskRejectReasonTests {
+    @Test("codes and names are distinct")
+    func distinct() {
+        #expect(Set(RiskRejectReason.allCases.map(\.rawValue)).count == RiskRejectReason.allCases.count)
+        #expect(Set(RiskRejectReason.allCases.map(\.description)).count == RiskRejectReason.allCases.count)
+    }
+}
