@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "PeregrineFIX", targets: ["PeregrineFIX"]),
         .library(name: "PeregrineMarketData", targets: ["PeregrineMarketData"]),
         .library(name: "PeregrineRisk", targets: ["PeregrineRisk"]),
+        .library(name: "PeregrineJournal", targets: ["PeregrineJournal"]),
         .library(name: "PeregrineModels", targets: ["PeregrineModels"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
@@ -100,6 +101,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Append-only memory-mapped journal (format: Journal/FORMAT.md) and its agent.
+        .target(
+            name: "PeregrineJournal",
+            dependencies: ["PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime"],
+            path: "Sources/HotPath/Journal",
+            exclude: ["FORMAT.md"],
+            swiftSettings: swiftSettings
+        ),
         // Pre-trade risk: preallocated O(1) checks with reason codes, kill switch.
         .target(
             name: "PeregrineRisk",
@@ -163,6 +172,12 @@ let package = Package(
             name: "MarketDataTests",
             dependencies: ["PeregrineMarketData", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/MarketDataTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["PeregrineJournal", "PeregrineRuntime", "PeregrineRings", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/JournalTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -30,6 +30,8 @@ let package = Package(
                 .product(name: "PeregrineCore", package: "Peregrine"),
                 .product(name: "PeregrinePlatform", package: "Peregrine"),
                 .product(name: "PeregrineRings", package: "Peregrine"),
+                .product(name: "PeregrineRuntime", package: "Peregrine"),
+                .product(name: "PeregrineJournal", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

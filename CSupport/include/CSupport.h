@@ -172,6 +172,24 @@ void CSupport_numa_prefer_node(int node);
 /// Frees memory from CSupport_alloc_on_node.
 void CSupport_free_on_node(void *address, size_t length);
 
+// MARK: - Checksums
+
+/// CRC-32C (Castagnoli) of `length` bytes continuing from `crc` (start with 0). Uses the
+/// SSE4.2 `crc32` instruction when the CPU has it (checked once), else a table. The
+/// instruction needs a target attribute Swift cannot express, hence C.
+uint32_t CSupport_crc32c(uint32_t crc, const void *data, size_t length);
+
+/// Whether CSupport_crc32c uses the hardware instruction.
+int CSupport_crc32c_is_hardware(void);
+
+/// Durability and file shims for the journal: posix_fallocate (reserves blocks so a full
+/// disk is an error at roll time, never SIGBUS on a mapped page), msync flags (macros).
+int CSupport_reserve_file(int fd, uint64_t length);
+int CSupport_msync_async(void *address, size_t length);
+int CSupport_msync_sync(void *address, size_t length);
+void *CSupport_map_shared(int fd, size_t length, int writable);
+int CSupport_unmap(void *address, size_t length);
+
 // MARK: - io_uring availability
 
 /// Tries to create (and destroys) a small ring with `flags`. Returns 0 or the errno the
