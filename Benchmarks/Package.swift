@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "PeregrineRings", package: "Peregrine"),
                 .product(name: "PeregrineRuntime", package: "Peregrine"),
                 .product(name: "PeregrineJournal", package: "Peregrine"),
+                .product(name: "PeregrineMarketData", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",
