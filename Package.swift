@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "PeregrineCLI",
             dependencies: [
-                "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime",
+                "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",
