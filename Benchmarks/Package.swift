@@ -33,6 +33,7 @@ let package = Package(
                 .product(name: "PeregrineRuntime", package: "Peregrine"),
                 .product(name: "PeregrineJournal", package: "Peregrine"),
                 .product(name: "PeregrineMarketData", package: "Peregrine"),
+                .product(name: "PeregrineFIX", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

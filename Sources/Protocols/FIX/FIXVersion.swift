@@ -11,9 +11,22 @@ public enum FIXVersion: String, Sendable, CaseIterable, CustomStringConvertible 
     public var beginString: [UInt8] { Array(rawValue.utf8) }
 
     /// The version for a BeginString value, or `nil` if unsupported.
+    ///
+    /// Compares bytes directly (no `String` work): called once per parsed message. O(1).
+    @inlinable
     public init?(beginString bytes: UnsafeRawBufferPointer) {
-        for v in FIXVersion.allCases where v.rawValue.utf8.elementsEqual(bytes) {
-            self = v
+        if bytes.count == 7 && bytes[0] == 0x46 && bytes[1] == 0x49 && bytes[2] == 0x58 && bytes[3] == 0x2E
+            && bytes[4] == 0x34 && bytes[5] == 0x2E {                       // "FIX.4."
+            switch bytes[6] {
+            case 0x32: self = .fix42
+            case 0x34: self = .fix44
+            default: return nil
+            }
+            return
+        }
+        if bytes.count == 8 && bytes[0] == 0x46 && bytes[1] == 0x49 && bytes[2] == 0x58 && bytes[3] == 0x54
+            && bytes[4] == 0x2E && bytes[5] == 0x31 && bytes[6] == 0x2E && bytes[7] == 0x31 {  // "FIXT.1.1"
+            self = .fixt11
             return
         }
         return nil
