@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "PeregrineRings", targets: ["PeregrineRings"]),
         .library(name: "PeregrineRuntime", targets: ["PeregrineRuntime"]),
         .library(name: "PeregrineFIX", targets: ["PeregrineFIX"]),
+        .library(name: "PeregrineFIXTransport", targets: ["PeregrineFIXTransport"]),
         .library(name: "PeregrineMarketData", targets: ["PeregrineMarketData"]),
         .library(name: "PeregrineRisk", targets: ["PeregrineRisk"]),
         .library(name: "PeregrineJournal", targets: ["PeregrineJournal"]),
@@ -87,6 +88,13 @@ let package = Package(
             dependencies: ["PeregrineCore"],
             path: "Sources/Protocols/FIX",
             exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // FIX over sockets: acceptor and initiator transports, message store files.
+        .target(
+            name: "PeregrineFIXTransport",
+            dependencies: ["PeregrineFIX", "PeregrineCore", "PeregrinePlatform"],
+            path: "Sources/Protocols/FIXTransport",
             swiftSettings: swiftSettings
         ),
         // TWS API and IQFeed: later issues.
@@ -166,6 +174,12 @@ let package = Package(
             name: "FIXTests",
             dependencies: ["PeregrineFIX", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/FIXTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FIXSessionTests",
+            dependencies: ["PeregrineFIXTransport", "PeregrineFIX", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/FIXSessionTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
