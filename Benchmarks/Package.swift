@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "PeregrineJournal", package: "Peregrine"),
                 .product(name: "PeregrineMarketData", package: "Peregrine"),
                 .product(name: "PeregrineFIX", package: "Peregrine"),
+                .product(name: "PeregrineModels", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

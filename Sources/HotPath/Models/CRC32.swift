@@ -1,0 +1,16 @@
+/// CRC-32 as zlib, PNG and Ethernet compute it (reflected polynomial 0xEDB88320, initial
+/// and final XOR 0xFFFFFFFF), so Python's `zlib.crc32` gives the same value (cold tier).
+public enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var c = UInt32(index)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    /// The checksum of `bytes`.
+    public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
