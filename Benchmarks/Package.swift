@@ -35,6 +35,7 @@ let package = Package(
                 .product(name: "PeregrineMarketData", package: "Peregrine"),
                 .product(name: "PeregrineFIX", package: "Peregrine"),
                 .product(name: "PeregrineModels", package: "Peregrine"),
+                .product(name: "PeregrineRisk", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

@@ -30,6 +30,16 @@ public enum RiskRejectReason: UInt8, Sendable, BitwiseCopyable, CaseIterable, Cu
     case killSwitch = 26
     case reduceOnly = 27
     case unknownOrder = 28
+    /// The order's account has no configured limits (ids beyond the limits table).
+    case unknownAccount = 29
+    /// The preallocated open-order table is full; raise `max_open_orders`.
+    case openOrderCapacity = 30
+
+    /// Looks a reason up by its `description` (configuration files); `nil` if unknown.
+    public init?(name: String) {
+        guard let match = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = match
+    }
 
     public var description: String {
         switch self {
@@ -61,6 +71,8 @@ public enum RiskRejectReason: UInt8, Sendable, BitwiseCopyable, CaseIterable, Cu
         case .killSwitch: return "kill-switch"
         case .reduceOnly: return "reduce-only"
         case .unknownOrder: return "unknown-order"
+        case .unknownAccount: return "unknown-account"
+        case .openOrderCapacity: return "open-order-capacity"
         }
     }
 }
