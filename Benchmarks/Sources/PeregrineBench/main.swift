@@ -36,7 +36,10 @@ do {
     if only == nil || only == "rings" { try RingBenchmarks.run(quick: quick, report: &report) }
     if only == nil || only == "sockets" { runSocketBenchmarks(quick: quick, report: &report) }
     if only == nil || only == "journal" { try JournalBenchmarks.run(quick: quick, report: &report) }
-    if only == nil || only == "marketdata" { runMarketDataBenchmarks(quick: quick, report: &report) }
+    if only == nil || only == "marketdata" {
+        runMarketDataBenchmarks(quick: quick, report: &report)
+        runBookBenchmarks(quick: quick, report: &report)
+    }
     if only == nil || only == "fix" { runFIXBenchmarks(quick: quick, report: &report) }
     if only == nil || only == "models" { runModelBenchmarks(quick: quick, report: &report) }
     if only == nil || only == "risk" { runRiskBenchmarks(quick: quick, report: &report) }
