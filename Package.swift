@@ -31,6 +31,9 @@ let package = Package(
         .library(name: "PeregrineRisk", targets: ["PeregrineRisk"]),
         .library(name: "PeregrineJournal", targets: ["PeregrineJournal"]),
         .library(name: "PeregrineModels", targets: ["PeregrineModels"]),
+        .library(name: "PeregrineCEP", targets: ["PeregrineCEP"]),
+        .library(name: "PeregrineOMS", targets: ["PeregrineOMS"]),
+        .library(name: "PeregrineSimVenue", targets: ["PeregrineSimVenue"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
@@ -77,6 +80,29 @@ let package = Package(
             name: "PeregrineRuntime",
             dependencies: ["PeregrinePlatform", "PeregrineRings", "PeregrineCore"],
             path: "Sources/HotPath/Runtime",
+            swiftSettings: swiftSettings
+        ),
+
+        // Complex-event processing operators (windows, aggregates, joins, patterns).
+        .target(
+            name: "PeregrineCEP",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/HotPath/CEP",
+            swiftSettings: swiftSettings
+        ),
+        // Order management: order state machine (FIX OrdStatus), positions and P&L.
+        .target(
+            name: "PeregrineOMS",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/HotPath/OMS",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Simulation (the venue and market the demo and tests trade against)
+        .target(
+            name: "PeregrineSimVenue",
+            dependencies: ["PeregrineCore"],
+            path: "Sources/Simulation/Venue",
             swiftSettings: swiftSettings
         ),
 
@@ -204,6 +230,24 @@ let package = Package(
             name: "ModelsTests",
             dependencies: ["PeregrineModels", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/ModelsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CEPTests",
+            dependencies: ["PeregrineCEP", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/CEPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OMSTests",
+            dependencies: ["PeregrineOMS", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/OMSTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SimVenueTests",
+            dependencies: ["PeregrineSimVenue", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/SimVenueTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
