@@ -163,6 +163,7 @@ let package = Package(
             name: "PeregrineCLI",
             dependencies: [
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
+                "PeregrineFIX", "PeregrineFIXTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",

@@ -114,8 +114,9 @@ extension FIXDictionary {
         if options.checkDataFormat {
             let ok: Bool
             switch type.format {
-            case .integer: ok = FIXBytes.parseInt64(value) != nil
-            case .decimal: ok = FIXValue.isDecimalText(value)
+            // FIX int and float allow a leading '-' only; '+' is a format error (reason 6).
+            case .integer: ok = value[0] != 0x2B && FIXBytes.parseInt64(value) != nil
+            case .decimal: ok = value[0] != 0x2B && FIXValue.isDecimalText(value)
             case .character: ok = value.count == 1
             case .boolean: ok = value.count == 1 && (value[0] == 0x59 || value[0] == 0x4E)
             case .timestamp: ok = FIXBytes.parseTimestamp(value) != nil
