@@ -36,6 +36,7 @@ let package = Package(
                 .product(name: "PeregrineFIX", package: "Peregrine"),
                 .product(name: "PeregrineModels", package: "Peregrine"),
                 .product(name: "PeregrineRisk", package: "Peregrine"),
+                .product(name: "PeregrineOMS", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

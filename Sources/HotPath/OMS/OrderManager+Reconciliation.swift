@@ -1,0 +1,191 @@
+import PeregrineCore
+
+extension OrderManager {
+    /// Reconciles the OMS with `venue` after a reconnect and repairs what it safely can.
+    ///
+    /// - `executions`: the venue's executions since a point (FIX ExecutionReports after an
+    ///   OrderMassStatusRequest / resend, TWS `reqExecutions`). Each goes through
+    ///   `onExecution`, so fills already booked are duplicates; new ones are booked and
+    ///   reported as missing fills. Fills of unknown orders adopt the order first (when
+    ///   `adoptUnknownOrders`).
+    /// - `openOrders`: the venue's open orders as status reports (ExecType I or TWS
+    ///   `openOrder`/`orderStatus`): ClOrdID, OrderID, status, OrderQty, price, CumQty,
+    ///   AvgPx. Unknown ones are adopted; pending requests the venue did not act on are
+    ///   dropped (a replace the venue shows under its new ClOrdID is confirmed); a CumQty
+    ///   above the local one is booked as one synthetic fill at the price implied by AvgPx;
+    ///   a CumQty below it is reported for an operator.
+    /// - Working orders of `venue` the venue does not list are marked canceled (or filled
+    ///   when their fills cover them).
+    ///
+    /// Cold path: call on the OMS thread while the session is not yet trading; allocates
+    /// its report; O(capacity + reports).
+    public mutating func reconcile(venue: VenueId, openOrders: some Sequence<ExecutionEvent>,
+                                   executions: some Sequence<ExecutionEvent>, now: Timestamp,
+                                   adoptUnknownOrders: Bool = true) -> ReconciliationReport {
+        var report = ReconciliationReport(venue: venue)
+
+        // 1. Executions since the reconnect point.
+        for var execution in executions {
+            report.executionsExamined += 1
+            execution.flags |= ExecutionFlags.statusResponse.rawValue
+            var slot = findSlot(execution)
+            if slot == nil {
+                let adopted = adoptUnknownOrders && execution.executionType == .trade ? adopt(execution, now: now) : nil
+                report.differences.append(difference(.unknownOrder, adopted == nil ? .none : .adoptedOrder, execution,
+                                                     slot: adopted, localStatus: .rejected))
+                guard let adopted else { continue }
+                slot = adopted
+            }
+            let before = records[slot!]
+            let result = onExecution(execution)
+            switch result.code {
+            case .applied where execution.executionType == .trade:
+                report.differences.append(difference(.missingFill, .appliedExecution, execution, slot: slot,
+                                                     localStatus: before.status, localQuantity: before.filledQuantity,
+                                                     venueQuantity: records[slot!].filledQuantity))
+            case .applied where execution.executionType == .tradeCancel || execution.executionType == .tradeCorrect:
+                report.differences.append(difference(.missingTradeAdjustment, .appliedExecution, execution, slot: slot,
+                                                     localStatus: before.status, localQuantity: before.filledQuantity,
+                                                     venueQuantity: records[slot!].filledQuantity))
+            case let code where code.isFault && code != .statusMismatch:
+                var d = difference(.rejectedExecution, .none, execution, slot: slot, localStatus: before.status,
+                                   localQuantity: before.filledQuantity, venueQuantity: execution.cumulativeQuantity)
+                d.code = code
+                report.differences.append(d)
+            default:
+                break
+            }
+        }
+
+        // 2. The venue's open orders.
+        var seen = [Bool](repeating: false, count: records.count)
+        for open in openOrders {
+            report.openOrdersExamined += 1
+            guard let slot = findSlot(open) ?? adoptOpen(open, now: now, enabled: adoptUnknownOrders, into: &report) else {
+                continue
+            }
+            seen[slot] = true
+            reconcileOpen(open, slot: slot, now: now, into: &report)
+        }
+
+        // 3. Working orders the venue no longer has.
+        for slot in records.indices where records[slot].isInUse && !records[slot].isTerminal && !seen[slot] {
+            let r = records[slot]
+            guard venue == .none || r.venue == venue || r.venue == .none else { continue }
+            let full = r.filledQuantity.rawValue >= r.quantity.rawValue
+            makeTerminal(slot, full ? .filled : .canceled, now: now)
+            report.differences.append(ReconciliationDifference(
+                kind: .missingAtVenue, repair: full ? .markedFilled : .markedCanceled, orderId: r.orderId,
+                venueOrderId: r.venueOrderId, slot: OrderSlotIndex(rawValue: UInt32(slot)), localStatus: r.status,
+                venueStatus: full ? .filled : .canceled, localQuantity: r.filledQuantity, venueQuantity: r.filledQuantity))
+        }
+        return report
+    }
+
+    private func difference(_ kind: ReconciliationDifferenceKind, _ repair: ReconciliationRepair, _ e: ExecutionEvent,
+                            slot: Int?, localStatus: OrderStatus, localQuantity: Quantity = .zero,
+                            venueQuantity: Quantity? = nil) -> ReconciliationDifference {
+        ReconciliationDifference(kind: kind, repair: repair, orderId: e.orderId, venueOrderId: e.venueOrderId,
+                                 slot: slot.map { OrderSlotIndex(rawValue: UInt32($0)) } ?? .none,
+                                 localStatus: localStatus, venueStatus: e.orderStatus, localQuantity: localQuantity,
+                                 venueQuantity: venueQuantity ?? e.cumulativeQuantity)
+    }
+
+    /// A slot for an order only the venue knows (acknowledged, nothing filled yet).
+    private mutating func adopt(_ e: ExecutionEvent, now: Timestamp) -> Int? {
+        guard e.orderId != .none || e.venueOrderId != 0,
+              positions.contains(account: e.account, instrument: e.instrument),
+              let slot = allocateSlot(now: now) else { return nil }
+        var quantity = e.orderQuantity
+        if quantity.rawValue <= 0 { quantity = e.cumulativeQuantity + e.leavesQuantity }
+        if quantity.rawValue <= 0 { quantity = e.lastQuantity }
+        records[slot].orderId = e.orderId
+        records[slot].rootOrderId = e.orderId
+        records[slot].price = e.price
+        records[slot].quantity = quantity
+        records[slot].instrument = e.instrument
+        records[slot].account = e.account
+        records[slot].strategy = e.strategy
+        records[slot].venue = e.venue
+        records[slot].side = e.side
+        records[slot].createdTime = now
+        records[slot].updatedTime = now
+        records[slot].isAcknowledged = true
+        records[slot].baseStatus = .new
+        addAlias(e.orderId, slot: slot)
+        noteVenueOrderId(e.venueOrderId, slot: slot)
+        return slot
+    }
+
+    private mutating func adoptOpen(_ open: ExecutionEvent, now: Timestamp, enabled: Bool,
+                                    into report: inout ReconciliationReport) -> Int? {
+        let slot = enabled ? adopt(open, now: now) : nil
+        report.differences.append(difference(.unknownOrder, slot == nil ? .none : .adoptedOrder, open, slot: slot,
+                                             localStatus: .rejected))
+        return slot
+    }
+
+    private mutating func reconcileOpen(_ open: ExecutionEvent, slot: Int, now: Timestamp,
+                                        into report: inout ReconciliationReport) {
+        let r = records[slot]
+        func note(_ kind: ReconciliationDifferenceKind, _ repair: ReconciliationRepair,
+                  local: Quantity = .zero, venue: Quantity = .zero) {
+            report.differences.append(ReconciliationDifference(
+                kind: kind, repair: repair, orderId: r.orderId, venueOrderId: open.venueOrderId,
+                slot: OrderSlotIndex(rawValue: UInt32(slot)), localStatus: r.status, venueStatus: open.orderStatus,
+                localQuantity: local, venueQuantity: venue))
+        }
+        if r.isTerminal {
+            // The venue lists as open an order the OMS thinks done: an operator decides.
+            note(.statusMismatch, .none, local: r.filledQuantity, venue: open.cumulativeQuantity)
+            return
+        }
+        noteVenueOrderId(open.venueOrderId, slot: slot)
+        if r.isReplacePending {
+            if open.orderId != .none && open.orderId == r.pendingReplaceId {
+                records[slot].orderId = r.pendingReplaceId
+                records[slot].price = r.pendingPrice
+                records[slot].quantity = r.pendingQuantity
+                records[slot].replaceCount &+= 1
+                note(.statusMismatch, .confirmedReplace)
+            } else if open.orderStatus != .pendingReplace {
+                note(.statusMismatch, .clearedPendingRequest)
+            }
+            if open.orderStatus != .pendingReplace || open.orderId == r.pendingReplaceId {
+                records[slot].isReplacePending = false
+                records[slot].pendingReplaceId = .none
+                records[slot].pendingPrice = .zero
+                records[slot].pendingQuantity = .zero
+            }
+        }
+        if r.isCancelPending && open.orderStatus != .pendingCancel {
+            records[slot].isCancelPending = false
+            records[slot].pendingCancelId = .none
+            note(.statusMismatch, .clearedPendingRequest)
+        }
+        if !r.isAcknowledged && open.orderStatus != .pendingNew {
+            records[slot].isAcknowledged = true
+            note(.statusMismatch, .acknowledged)
+        }
+        if open.orderQuantity.rawValue > 0 && open.orderQuantity != records[slot].quantity {
+            note(.orderQuantityMismatch, .adoptedVenueValues, local: records[slot].quantity, venue: open.orderQuantity)
+            records[slot].quantity = open.orderQuantity
+        }
+        if open.price.rawValue != 0 && open.price != records[slot].price {
+            note(.priceMismatch, .adoptedVenueValues)
+            records[slot].price = open.price
+        }
+        let localFilled = records[slot].filledQuantity
+        let venueFilled = open.cumulativeQuantity
+        if venueFilled.rawValue > localFilled.rawValue {
+            let missing = venueFilled - localFilled
+            let implied = (open.averagePrice.notional(for: venueFilled) - records[slot].filledNotional)
+                .divided(by: missing, rounding: .toNearestOrEven) ?? open.averagePrice
+            book(slot: slot, quantity: missing, price: implied)
+            note(.cumulativeMismatch, .bookedSyntheticFill, local: localFilled, venue: venueFilled)
+        } else if venueFilled.rawValue < localFilled.rawValue {
+            note(.cumulativeMismatch, .none, local: localFilled, venue: venueFilled)
+        }
+        settleWorkingStatus(slot, now: now)
+    }
+}
