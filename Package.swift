@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "PeregrineCEP", targets: ["PeregrineCEP"]),
         .library(name: "PeregrineOMS", targets: ["PeregrineOMS"]),
         .library(name: "PeregrineSimVenue", targets: ["PeregrineSimVenue"]),
+        .library(name: "PeregrineWarehouse", targets: ["PeregrineWarehouse"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
@@ -124,7 +125,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // TWS API and IQFeed: later issues.
-        // MARK: - Cold tier (libpq loader, ODS, training, reports: later issues)
+        // MARK: - Cold tier (never shares a core with the hot path)
+        // libpq (Debian libpq-dev), imported by PeregrineWarehouse alone.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Sources/ColdTier/CLibPQ"
+        ),
+        // Journal -> PostgreSQL loader (COPY), schema and migrations, ODS rules.
+        .target(
+            name: "PeregrineWarehouse",
+            dependencies: ["CLibPQ", "PeregrineCore", "PeregrineJournal"],
+            path: "Sources/ColdTier/Warehouse",
+            swiftSettings: swiftSettings
+        ),
 
         // Market-data pre-processing: TWS / IQFeed / LEAN decoders into `MarketEvent`,
         // filters, books.
@@ -249,6 +262,12 @@ let package = Package(
             name: "SimVenueTests",
             dependencies: ["PeregrineSimVenue", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/SimVenueTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["PeregrineWarehouse", "PeregrineJournal", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/WarehouseTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
