@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "PeregrineModels", package: "Peregrine"),
                 .product(name: "PeregrineRisk", package: "Peregrine"),
                 .product(name: "PeregrineOMS", package: "Peregrine"),
+                .product(name: "PeregrineCEP", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",
