@@ -223,6 +223,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FIXInteropTests",
+            dependencies: ["PeregrineFIXTransport", "PeregrineFIX", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/FIXInteropTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MarketDataTests",
             dependencies: ["PeregrineMarketData", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/MarketDataTests",

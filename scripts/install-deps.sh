@@ -2,7 +2,8 @@
 # Installs the Debian and PyPI packages Peregrine builds and tests against, only if missing.
 # Runs as root (CI, containers) or through sudo.
 set -euo pipefail
-packages=(liburing-dev libnuma-dev libssl-dev libpq-dev)
+# libquickfix-dev and g++ build the QuickFIX peers of the FIX interop tests.
+packages=(liburing-dev libnuma-dev libssl-dev libpq-dev libquickfix-dev g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
