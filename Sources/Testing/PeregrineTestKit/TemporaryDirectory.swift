@@ -33,9 +33,28 @@ public final class TemporaryDirectory: @unchecked Sendable {
         return names.sorted()
     }
 
-    /// Deletes the files and the folder.
-    public func remove() {
-        for name in fileNames() { unlink(file(name)) }
+    /// Deletes the folder and everything in it (subfolders included; links are not followed).
+    public func remove() { Self.removeTree(path) }
+
+    private static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            unlink(path)
+            return
+        }
+        if let dir = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
+                    let bytes = raw.bindMemory(to: UInt8.self)
+                    return String(decoding: bytes[0..<(bytes.firstIndex(of: 0) ?? bytes.count)], as: UTF8.self)
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names { removeTree(path + "/" + name) }
+        }
         rmdir(path)
     }
 }
