@@ -176,7 +176,7 @@ let package = Package(
             name: "PeregrineCLI",
             dependencies: [
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
-                "PeregrineFIX", "PeregrineFIXTransport",
+                "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",
