@@ -7,6 +7,7 @@ struct Peregrine: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peregrine",
         abstract: "Peregrine — a low-latency algorithmic trading engine.",
-        subcommands: [DemoCommand.self, RunCommand.self, TuneCommand.self, JournalCommand.self, FIXAcceptorCommand.self, CQLCommand.self, InfoCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, TuneCommand.self, JournalCommand.self, FIXAcceptorCommand.self, CQLCommand.self,
+                      BackupServerCommand.self, BackupCommand.self, InfoCommand.self]
     )
 }
