@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the QuickFIX interop harness (qf_acceptor, qf_initiator) into OUTDIR.
+# Builds the QuickFIX interop harness (qf_acceptor, qf_initiator) and the codec benchmark
+# baseline (qf_codec_bench) into OUTDIR.
 #   tools/quickfix/build.sh OUTDIR
 # Needs Debian libquickfix-dev (apt-get install -y libquickfix-dev) and g++.
 # Skips a program whose binary is newer than its sources; safe to run concurrently
@@ -25,7 +26,7 @@ if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 build() {
   name=$1
-  if [ -x "$OUT/$name" ] && [ ! "$SRC/$name.cpp" -nt "$OUT/$name" ] && [ ! "$SRC/qf_common.h" -nt "$OUT/$name" ]; then
+  if [ -x "$OUT/$name" ] && [ ! "$SRC/$name.cpp" -nt "$OUT/$name" ] && [ ! "$SRC/qf_common.h" -nt "$OUT/$name" ] && [ ! "$0" -nt "$OUT/$name" ]; then
     echo "$name: up to date"
     return 0
   fi
@@ -35,10 +36,11 @@ build() {
   mv -f "$OUT/$name.tmp.$$" "$OUT/$name"
 }
 
-# The two compiles (~20 s each) run in parallel.
+# The compiles (~20 s each) run two at a time (two cores).
 build qf_acceptor & a=$!
 build qf_initiator & i=$!
 status=0
 wait $a || status=1
 wait $i || status=1
+build qf_codec_bench || status=1
 if [ $status -ne 0 ]; then echo "error: compiling the QuickFIX harness failed" >&2; exit 1; fi

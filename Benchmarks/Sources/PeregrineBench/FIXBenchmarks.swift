@@ -142,6 +142,46 @@ func runFIXBenchmarks(quick: Bool, report: inout BenchReport) {
     let allocations = cbaseline_allocation_count() - before
     report.add(name: "fix.encode.allocations", value: Double(allocations) / 2e6, unit: "allocs/msg")
     if sink == 42 { print("# fix: sink \(sink)") }   // keeps the loops' results alive
+
+    // MARK: QuickFIX C++ doing the same work, in the same run
+    runQuickFIXCodecBaseline(newOrderSingle: newOrderSingle, executionReport: executionReport,
+                             dictionaryPath: dictionaryPath, iterations: quick ? 100_000 : 500_000, report: &report)
+}
+
+/// Builds `tools/quickfix/qf_codec_bench` (Debian libquickfix-dev) and runs it on the same
+/// two messages, then prints Swift/QuickFIX ratios. Skipped with a note when QuickFIX is not
+/// installed.
+func runQuickFIXCodecBaseline(newOrderSingle: [UInt8], executionReport: [UInt8], dictionaryPath: String,
+                              iterations: Int, report: inout BenchReport) {
+    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    parts.removeLast(4)   // Benchmarks/Sources/PeregrineBench/FIXBenchmarks.swift
+    let root = parts.joined(separator: "/")
+    let buildDirectory = "/tmp/peregrine-quickfix-bench"
+    let nosPath = buildDirectory + "/nos.fix", erPath = buildDirectory + "/er.fix"
+    guard system("sh '\(root)/tools/quickfix/build.sh' \(buildDirectory) >/dev/null 2>&1") == 0 else {
+        print("# fix: QuickFIX baseline skipped (tools/quickfix/build.sh failed: is libquickfix-dev installed?)")
+        return
+    }
+    for (path, bytes) in [(nosPath, newOrderSingle), (erPath, executionReport)] {
+        guard let file = fopen(path, "wb") else { return }
+        _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        fclose(file)
+    }
+    guard let pipe = popen("\(buildDirectory)/qf_codec_bench \(nosPath) \(erPath) '\(dictionaryPath)' \(iterations)", "r") else { return }
+    var line = [CChar](repeating: 0, count: 512)
+    while fgets(&line, Int32(line.count), pipe) != nil {
+        let text = String(cString: line).split(separator: "\n").first.map(String.init) ?? ""
+        let fields = text.split(separator: " ")
+        guard fields.count == 3, let value = Double(fields[1]) else { continue }
+        report.add(name: String(fields[0]), value: value, unit: String(fields[2]))
+    }
+    if pclose(pipe) != 0 { print("# fix: qf_codec_bench failed") }
+    for work in ["parse", "parse_validate", "encode"] {
+        for message in ["new_order_single", "execution_report"] {
+            report.addRatio(name: "fix.\(work).\(message).swift_over_quickfix",
+                            numerator: "fix.\(work).\(message)", denominator: "qf.\(work).\(message)")
+        }
+    }
 }
 
 /// A 28-field ExecutionReport: the codec's `encodeExecutionReport` (23 fields) plus Account,
