@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "PeregrineJournal", targets: ["PeregrineJournal"]),
         .library(name: "PeregrineModels", targets: ["PeregrineModels"]),
         .library(name: "PeregrineCEP", targets: ["PeregrineCEP"]),
+        .library(name: "PeregrineStrategy", targets: ["PeregrineStrategy"]),
         .library(name: "PeregrineOMS", targets: ["PeregrineOMS"]),
         .library(name: "PeregrineSimVenue", targets: ["PeregrineSimVenue"]),
         .library(name: "PeregrineWarehouse", targets: ["PeregrineWarehouse"]),
@@ -89,6 +90,13 @@ let package = Package(
             name: "PeregrineCEP",
             dependencies: ["PeregrineCore"],
             path: "Sources/HotPath/CEP",
+            swiftSettings: swiftSettings
+        ),
+        // Strategy framework: alpha -> portfolio construction -> risk model -> execution.
+        .target(
+            name: "PeregrineStrategy",
+            dependencies: ["PeregrineCore", "PeregrineCEP", "PeregrineModels"],
+            path: "Sources/HotPath/Strategy",
             swiftSettings: swiftSettings
         ),
         // Order management: order state machine (FIX OrdStatus), positions and P&L.
@@ -256,6 +264,12 @@ let package = Package(
             name: "CEPTests",
             dependencies: ["PeregrineCEP", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/CEPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrategyTests",
+            dependencies: ["PeregrineStrategy", "PeregrineCEP", "PeregrineModels", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/StrategyTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
