@@ -144,6 +144,7 @@ let package = Package(
             name: "PeregrineWarehouse",
             dependencies: ["CLibPQ", "PeregrineCore", "PeregrineJournal"],
             path: "Sources/ColdTier/Warehouse",
+            exclude: ["SCHEMA.md"],
             swiftSettings: swiftSettings
         ),
 
@@ -184,7 +185,7 @@ let package = Package(
             name: "PeregrineCLI",
             dependencies: [
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
-                "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP",
+                "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",

@@ -3,7 +3,9 @@
 # Runs as root (CI, containers) or through sudo.
 set -euo pipefail
 # libquickfix-dev and g++ build the QuickFIX peers of the FIX interop tests.
-packages=(liburing-dev libnuma-dev libssl-dev libpq-dev libquickfix-dev g++)
+# postgresql runs the throwaway warehouse cluster of the cold-tier tests
+# (scripts/postgres-test-cluster.sh).
+packages=(liburing-dev libnuma-dev libssl-dev libpq-dev libquickfix-dev g++ postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,160 @@
+import PeregrineCore
+import PeregrineJournal
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a loader has done so far (for progress lines and metrics).
+public struct WarehouseProgress: Sendable {
+    /// Records committed by this run.
+    public var recordsLoaded = 0
+    /// Of those, records that went to quarantine.
+    public var recordsQuarantined = 0
+    /// Transactions committed by this run.
+    public var batchesCommitted = 0
+    /// Journal sequence of the last committed record (0: none ever).
+    public var lastSequence: UInt64 = 0
+    /// Journal timestamp of the last committed record, ns since the epoch.
+    public var lastRecordTimeNanos: Int64 = 0
+    /// Wall time now minus the last committed record's journal time (0 before any).
+    public var lagNanos: Int64 = 0
+    /// Wall time since the run started.
+    public var elapsedNanos: Int64 = 0
+    /// Whether the loader has read everything the journal holds right now.
+    public var caughtUp = false
+
+    /// Records per second over the run.
+    public var recordsPerSecond: Double {
+        elapsedNanos > 0 ? Double(recordsLoaded) * 1e9 / Double(elapsedNanos) : 0
+    }
+}
+
+/// Where a journal's load stands, as stored in `journal_positions`.
+public struct JournalPosition: Sendable, Equatable {
+    public var journalName: String
+    /// Roll number and offset of the last loaded record.
+    public var fileIndex: UInt64
+    public var fileOffset: Int
+    /// Sequence of the last loaded record.
+    public var sequence: UInt64
+    /// Records loaded over all runs.
+    public var recordsLoaded: Int64
+}
+
+/// Loads a journal into the warehouse: reads from the last committed position, turns each
+/// batch of records into binary COPY streams, and commits each batch in one transaction
+/// together with the new journal position — so a crash or re-run never loses or
+/// duplicates a row. Rows that break an ODS rule go to `quarantine`.
+///
+/// Blocking; one thread. Call `WarehouseSchema.migrate` first (the loader does not).
+public final class WarehouseLoader {
+    public struct Options: Sendable {
+        public var journalDirectory: String
+        public var journalName: String
+        /// Records per transaction.
+        public var batchRecords: Int
+        /// Keep polling the journal for new records instead of stopping at its end.
+        public var follow: Bool
+        /// Sleep between polls when caught up (follow mode).
+        public var pollIntervalMillis: Int
+        /// Stop after this many committed batches (tests; `nil`: no limit).
+        public var maxBatches: Int?
+
+        public init(journalDirectory: String, journalName: String = "journal", batchRecords: Int = 50_000,
+                    follow: Bool = false, pollIntervalMillis: Int = 20, maxBatches: Int? = nil) {
+            precondition(batchRecords > 0, "batchRecords must be positive")
+            self.journalDirectory = journalDirectory
+            self.journalName = journalName
+            self.batchRecords = batchRecords
+            self.follow = follow
+            self.pollIntervalMillis = pollIntervalMillis
+            self.maxBatches = maxBatches
+        }
+    }
+
+    public let connection: PostgresConnection
+    public let options: Options
+    /// Called inside each batch's transaction just before COMMIT, with the batch number
+    /// (1-based, this run). Tests use it to simulate a crash mid-batch.
+    public var beforeCommit: ((Int) throws -> Void)?
+
+    let ledger = OrderLedger()
+    var knownPartitions: Set<PartitionDay> = []
+    var knownInstruments: Set<UInt32> = []
+
+    public init(connection: PostgresConnection, options: Options) {
+        self.connection = connection
+        self.options = options
+    }
+
+    /// The committed position of this loader's journal, or `nil` before the first batch.
+    public func committedPosition() throws -> JournalPosition? {
+        let rows = try connection.query(
+            "SELECT file_index, file_offset, sequence, records_loaded FROM journal_positions WHERE journal_name = $1",
+            [options.journalName])
+        guard let row = rows.rows.first, let file = row[0].flatMap({ Int64($0) }), let offset = row[1].flatMap({ Int($0) }),
+              let sequence = row[2].flatMap({ Int64($0) }), let total = row[3].flatMap({ Int64($0) }) else { return nil }
+        return JournalPosition(journalName: options.journalName, fileIndex: UInt64(bitPattern: file), fileOffset: offset,
+                               sequence: UInt64(bitPattern: sequence), recordsLoaded: total)
+    }
+
+    /// Loads from the committed position to the end of the journal (or, with `follow`,
+    /// until `shouldStop` returns true), calling `onProgress` after every batch, on
+    /// catching up, and at least once per second while idle. `shouldStop` is checked
+    /// between batches: the batch in flight is always committed or rolled back whole.
+    /// Returns the run's totals.
+    @discardableResult
+    public func run(shouldStop: () -> Bool = { false },
+                    onProgress: (WarehouseProgress) -> Void = { _ in }) throws -> WarehouseProgress {
+        let started = WallClock.nowNanos()
+        var progress = WarehouseProgress()
+        let position = try committedPosition()
+        var lastLoaded = position?.sequence ?? 0
+        progress.lastSequence = lastLoaded
+        let reader: JournalReader
+        do {
+            reader = try JournalReader(directory: options.journalDirectory, name: options.journalName, fromFile: position?.fileIndex)
+        } catch {
+            throw WarehouseError(.journal, "\(error)", context: "opening journal '\(options.journalName)' in \(options.journalDirectory)")
+        }
+        var lastReport = started
+        while !shouldStop() {
+            var batch = WarehouseBatch()
+            var endOfData = false
+            do {
+                while batch.recordCount < options.batchRecords {
+                    guard let record = try reader.next() else { endOfData = true; break }
+                    if record.sequence <= lastLoaded { continue }   // committed by an earlier run
+                    batch.add(record)
+                }
+            } catch {
+                throw WarehouseError(.journal, "\(error)", context: "reading journal '\(options.journalName)' after sequence \(lastLoaded)")
+            }
+            if !batch.isEmpty {
+                try commit(&batch, previousSequence: lastLoaded, batchNumber: progress.batchesCommitted + 1)
+                lastLoaded = batch.lastSequence
+                progress.recordsLoaded += batch.recordCount
+                progress.recordsQuarantined += batch.quarantineCount
+                progress.batchesCommitted += 1
+                progress.lastSequence = batch.lastSequence
+                progress.lastRecordTimeNanos = batch.lastTimestamp
+            }
+            let now = WallClock.nowNanos()
+            progress.elapsedNanos = now - started
+            progress.lagNanos = progress.lastRecordTimeNanos > 0 ? max(0, now - progress.lastRecordTimeNanos) : 0
+            let becameIdle = endOfData && !progress.caughtUp
+            progress.caughtUp = endOfData
+            if !batch.isEmpty || becameIdle || now - lastReport >= 1_000_000_000 {
+                onProgress(progress)
+                lastReport = now
+            }
+            if let maxBatches = options.maxBatches, progress.batchesCommitted >= maxBatches { break }
+            if endOfData {
+                if !options.follow { break }
+                if batch.isEmpty { WallClock.sleep(milliseconds: options.pollIntervalMillis) }
+            }
+        }
+        progress.elapsedNanos = WallClock.nowNanos() - started
+        return progress
+    }
+}
