@@ -82,3 +82,24 @@ struct EventLayoutTests {
         #expect(OrderStatus.filled.isTerminal && !OrderStatus.partiallyFilled.isTerminal)
     }
 }
+
+@Suite("Enum bytes in event payloads are case indices (journal FORMAT.md)")
+struct EnumByteLayoutTests {
+    /// The byte Swift stores for a payload-free enum value.
+    func byte<E: BitwiseCopyable>(_ value: E) -> UInt8 {
+        withUnsafeBytes(of: value) { $0[0] }
+    }
+
+    @Test("each enum's stored byte is its declaration index, as FORMAT.md documents")
+    func indices() {
+        #expect(MarketEventKind.allCases.map(byte) == Array(0..<6))
+        #expect(OrderCommandKind.allCases.map(byte) == Array(0..<4))
+        #expect(Side.allCases.map(byte) == Array(0..<4))
+        #expect(OrderType.allCases.map(byte) == Array(0..<4))
+        #expect(TimeInForce.allCases.map(byte) == Array(0..<7))
+        #expect(ExecutionType.allCases.map(byte) == Array(0..<17))
+        #expect(OrderStatus.allCases.map(byte) == Array(0..<14))
+        #expect(MarketEventKind.allCases == [.trade, .quote, .depth, .bar, .status, .clearBook])
+        #expect(ExecutionType.allCases.last == .orderStatus && OrderStatus.allCases.last == .pendingReplace)
+    }
+}
