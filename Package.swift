@@ -185,7 +185,7 @@ let package = Package(
             name: "PeregrineCLI",
             dependencies: [
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
-                "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse",
+                "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse", "PeregrineMarketData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",
