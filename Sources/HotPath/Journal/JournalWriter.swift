@@ -80,50 +80,12 @@ public final class JournalWriter: @unchecked Sendable {
 
     /// Where an append left off in the newest file: validates it and finds the end.
     private func resume(index: UInt64) throws(JournalError) {
-        let path = JournalDirectory.path(directory: directory, name: name, index: index)
-        let existing: MappedFile
-        do {
-            let probe = try MappedFile.openReadOnly(path: path)
-            let length = probe.length
-            probe.close()
-            existing = try MappedFile.create(path: path, length: length)
-        } catch {
-            throw JournalError(error, file: path)
-        }
-        let base = UnsafeRawPointer(existing.base)
-        let header = JournalLayout.readFileHeader(base, available: existing.length)
-        guard case .success(let (_, firstSequence, _)) = header else {
-            if case .failure(let kind) = header { throw JournalError(kind, file: path) }
-            fatalError("unreachable")
-        }
-        var offset = JournalLayout.fileHeaderLength
-        var sequence = firstSequence
-        var sawEndOfFile = false
-        while offset + JournalLayout.recordHeaderLength <= existing.length {
-            let length = Int(JournalLayout.load(base, offset, as: UInt32.self))
-            if length == 0 { break }
-            let span = JournalLayout.recordSpan(payloadLength: length)
-            let fits = offset + span <= existing.length
-            let crc: UInt32 = JournalLayout.load(base, offset + 24, as: UInt32.self)
-            let valid = fits && crc == JournalLayout.recordChecksum(
-                header: base + offset, payload: UnsafeRawBufferPointer(start: base + offset + 32, count: length))
-            if !valid {
-                // A torn append from a crash: wipe it so readers and the next append see a clean end.
-                let wipe = min(existing.length - offset, fits ? span : existing.length - offset)
-                (existing.base + offset).initializeMemory(as: UInt8.self, repeating: 0, count: wipe)
-                repairedTornTail = true
-                break
-            }
-            let type: UInt16 = JournalLayout.load(base, offset + 4, as: UInt16.self)
-            if type == JournalRecordType.endOfFile.rawValue {
-                sawEndOfFile = true
-                sequence = JournalLayout.load(base, offset + 8, as: UInt64.self)
-            } else {
-                sequence = JournalLayout.load(base, offset + 8, as: UInt64.self) &+ 1
-            }
-            offset += span
-        }
-        if sawEndOfFile {
+        let scan = try JournalTailScan.open(path: JournalDirectory.path(directory: directory, name: name, index: index))
+        let existing = scan.file
+        let offset = scan.endOffset
+        let sequence = scan.nextSequence
+        repairedTornTail = scan.repairedTornTail
+        if scan.sawEndOfFile {
             existing.close()
             try openNewFile(index: index + 1, firstSequence: sequence)
             return

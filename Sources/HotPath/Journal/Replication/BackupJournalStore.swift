@@ -49,54 +49,20 @@ final class BackupJournalStore {
         self.durability = durability
         guard let last = try JournalDirectory.indices(directory: directory, name: name).last else { return }
         let path = JournalDirectory.path(directory: directory, name: name, index: last)
-        let existing: MappedFile
-        do {
-            let probe = try MappedFile.openReadOnly(path: path)
-            let length = probe.length
-            probe.close()
-            existing = try MappedFile.create(path: path, length: length)
-        } catch {
-            throw JournalError(error, file: path)
+        let scan = try JournalTailScan.open(path: path)
+        guard scan.fileIndex == last else {
+            scan.file.close()
+            throw JournalError(.badFileHeader("file says it is number \(scan.fileIndex), its name says \(last)"), file: path)
         }
-        let base = UnsafeRawPointer(existing.base)
-        guard case .success(let (index, firstSequence, _)) = JournalLayout.readFileHeader(base, available: existing.length) else {
-            if case .failure(let kind) = JournalLayout.readFileHeader(base, available: existing.length) { throw JournalError(kind, file: path) }
-            fatalError("unreachable")
-        }
-        guard index == last else { throw JournalError(.badFileHeader("file says it is number \(index), its name says \(last)"), file: path) }
-        var offset = JournalLayout.fileHeaderLength
-        var sequence = firstSequence
-        var crc: UInt32 = JournalLayout.load(base, 60, as: UInt32.self)
-        var endOfFile = false
-        while offset + JournalLayout.recordHeaderLength <= existing.length {
-            let length = Int(JournalLayout.load(base, offset, as: UInt32.self))
-            if length == 0 { break }
-            let span = JournalLayout.recordSpan(payloadLength: length)
-            let fits = offset + span <= existing.length
-            let stored: UInt32 = JournalLayout.load(base, offset + 24, as: UInt32.self)
-            let valid = fits && stored == JournalLayout.recordChecksum(
-                header: base + offset, payload: UnsafeRawBufferPointer(start: base + offset + 32, count: length))
-            if !valid {
-                (existing.base + offset).initializeMemory(as: UInt8.self, repeating: 0, count: min(span, existing.length - offset))
-                repairedTornTail = true
-                break
-            }
-            let type: UInt16 = JournalLayout.load(base, offset + 4, as: UInt16.self)
-            let recordSequence: UInt64 = JournalLayout.load(base, offset + 8, as: UInt64.self)
-            endOfFile = type == JournalRecordType.endOfFile.rawValue
-            sequence = endOfFile ? recordSequence : recordSequence &+ 1
-            crc = stored
-            offset += span
-            if endOfFile { break }
-        }
-        file = existing
+        repairedTornTail = scan.repairedTornTail
+        file = scan.file
         fileIndex = last
-        position = offset
-        nextSequence = sequence
-        lastCRC = crc
-        headerCRC = JournalLayout.load(base, 60, as: UInt32.self)
-        sawEndOfFile = endOfFile
-        syncedUpTo = repairedTornTail ? 0 : offset
+        position = scan.endOffset
+        nextSequence = scan.nextSequence
+        lastCRC = scan.lastRecordCRC
+        headerCRC = scan.headerCRC
+        sawEndOfFile = scan.sawEndOfFile
+        syncedUpTo = repairedTornTail ? 0 : scan.endOffset
     }
 
     deinit { file?.close() }
