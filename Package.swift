@@ -35,6 +35,8 @@ let package = Package(
         .library(name: "PeregrineStrategy", targets: ["PeregrineStrategy"]),
         .library(name: "PeregrineOMS", targets: ["PeregrineOMS"]),
         .library(name: "PeregrineSimVenue", targets: ["PeregrineSimVenue"]),
+        .library(name: "PeregrineSimExchange", targets: ["PeregrineSimExchange"]),
+        .library(name: "PeregrineEngine", targets: ["PeregrineEngine"]),
         .library(name: "PeregrineWarehouse", targets: ["PeregrineWarehouse"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
@@ -115,6 +117,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The simulated exchange on loopback: the markets above behind a real FIX acceptor,
+        // with an IQFeed-compatible Level 1 feed (the demo's and end-to-end tests' venue).
+        .target(
+            name: "PeregrineSimExchange",
+            dependencies: ["PeregrineSimVenue", "PeregrineFIX", "PeregrineFIXTransport", "PeregrineMarketData",
+                           "PeregrinePlatform", "PeregrineCore"],
+            path: "Sources/Simulation/Exchange",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Protocols (codecs do no I/O; sessions own sequence numbers and timers)
         // FIX codec, dictionaries, session layer. Depends on primitives only (plus the
         // platform layer for its transports).
@@ -180,12 +192,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The engine: feed → filter → book → strategies → risk → OMS → FIX on one thread,
+        // journal on another; its run report.
+        .target(
+            name: "PeregrineEngine",
+            dependencies: ["PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
+                           "PeregrineMarketData", "PeregrineStrategy", "PeregrineRisk", "PeregrineOMS",
+                           "PeregrineFIX", "PeregrineFIXTransport"],
+            path: "Sources/HotPath/Engine",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tools
         .executableTarget(
             name: "PeregrineCLI",
             dependencies: [
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                 "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse", "PeregrineMarketData",
+                "PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
+                "PeregrineModels", "PeregrineOMS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",

@@ -1,86 +1,122 @@
 import PeregrineCore
 
-/// Order-flow messages from Peregrine's fixed-size events. Each writes a complete message
-/// and returns its bytes (valid until the next `begin` on this encoder). Thread: the owner;
-/// no allocation; O(message length).
+/// Order-flow messages from Peregrine's fixed-size events.
+///
+/// Each message has a body writer (`append…Body`: the body fields only, for
+/// `FIXSession.send(_:body:)`, which writes the header itself) and a wrapper (`encode…`:
+/// `begin` + body + `finish`, returning the complete message, valid until the next `begin`
+/// on this encoder). `FIXOrderMessages` decodes every one of them back.
+///
+/// Thread: the encoder's owner. No allocation, no existentials. Cost O(message length).
+/// Errors: none; a buffer too small for the message traps (size the encoder at set-up).
+/// Ids (ClOrdID, OrigClOrdID, OrderID, ExecID) are written as unsigned decimal integers.
 extension FIXEncoder {
-    /// NewOrderSingle (35=D) from an `OrderCommand`: ClOrdID (11) is the order id, Account (1)
-    /// if given, HandlInst (21)=1 on FIX 4.x, Symbol (55), Side (54), TransactTime (60) =
-    /// `sendingTime`, OrderQty (38), OrdType (40), Price (44) and StopPx (99) when the type has
-    /// them, TimeInForce (59).
+    // MARK: - Orders (engine → venue)
+
+    /// Appends the body of a NewOrderSingle (35=D) for `order`: ClOrdID (11) = `orderId`,
+    /// Account (1) if given, HandlInst (21)=1 on FIX 4.x, Symbol (55), Side (54),
+    /// TransactTime (60), OrderQty (38), OrdType (40), Price (44) and StopPx (99) when the type
+    /// has them, TimeInForce (59).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendNewOrderSingleBody(_ order: OrderCommand, symbol: FIXInlineText,
+                                                  account: FIXInlineText? = nil, transactTime: Timestamp) {
+        append(FIXTag.clOrdID, unsigned: order.orderId.rawValue)
+        if let account { append(FIXTag.account, text: account) }
+        if version != .fixt11 { append(FIXTag.handlInst, char: 0x31) }
+        append(FIXTag.symbol, text: symbol)
+        append(FIXTag.side, char: order.side.rawValue)
+        append(FIXTag.transactTime, timestamp: transactTime)
+        append(FIXTag.orderQty, quantity: order.quantity)
+        appendTypeAndPrices(order)
+    }
+
+    /// A complete NewOrderSingle (35=D): header, `appendNewOrderSingleBody` with TransactTime
+    /// = `sendingTime`, trailer. Returns the bytes (valid until the next `begin`).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
     @inlinable
     public mutating func encodeNewOrderSingle(_ order: OrderCommand, symbol: FIXInlineText,
                                               account: FIXInlineText? = nil, sequenceNumber: Int,
                                               sendingTime: Timestamp) -> UnsafeRawBufferPointer {
         begin(.newOrderSingle, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
-        append(FIXTag.clOrdID, int: Int64(bitPattern: order.orderId.rawValue))
-        if let account { append(FIXTag.account, text: account) }
-        if version != .fixt11 { append(FIXTag.handlInst, char: 0x31) }
-        append(FIXTag.symbol, text: symbol)
-        append(FIXTag.side, char: order.side.rawValue)
-        append(FIXTag.transactTime, timestamp: sendingTime)
-        append(FIXTag.orderQty, quantity: order.quantity)
-        append(FIXTag.ordType, char: order.type.rawValue)
-        if order.type.hasLimitPrice { append(FIXTag.price, price: order.price) }
-        if order.type.hasStopPrice { append(FIXTag.stopPx, price: order.stopPrice) }
-        append(FIXTag.timeInForce, char: order.timeInForce.rawValue)
+        appendNewOrderSingleBody(order, symbol: symbol, account: account, transactTime: sendingTime)
         return finish()
     }
 
-    /// OrderCancelRequest (35=F): OrigClOrdID (41) = `originalOrderId`, ClOrdID (11) =
-    /// `orderId`, Symbol, Side, TransactTime, OrderQty.
+    /// Appends the body of an OrderCancelRequest (35=F): OrigClOrdID (41) =
+    /// `originalOrderId`, ClOrdID (11) = `orderId`, Account (1) if given, Symbol (55),
+    /// Side (54), TransactTime (60), OrderQty (38).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderCancelRequestBody(_ order: OrderCommand, symbol: FIXInlineText,
+                                                      account: FIXInlineText? = nil, transactTime: Timestamp) {
+        append(FIXTag.origClOrdID, unsigned: order.originalOrderId.rawValue)
+        append(FIXTag.clOrdID, unsigned: order.orderId.rawValue)
+        if let account { append(FIXTag.account, text: account) }
+        append(FIXTag.symbol, text: symbol)
+        append(FIXTag.side, char: order.side.rawValue)
+        append(FIXTag.transactTime, timestamp: transactTime)
+        append(FIXTag.orderQty, quantity: order.quantity)
+    }
+
+    /// A complete OrderCancelRequest (35=F): header, `appendOrderCancelRequestBody` with
+    /// TransactTime = `sendingTime`, trailer. Returns the bytes (valid until the next `begin`).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
     @inlinable
     public mutating func encodeOrderCancelRequest(_ order: OrderCommand, symbol: FIXInlineText,
                                                   account: FIXInlineText? = nil, sequenceNumber: Int,
                                                   sendingTime: Timestamp) -> UnsafeRawBufferPointer {
         begin(.orderCancelRequest, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
-        append(FIXTag.origClOrdID, int: Int64(bitPattern: order.originalOrderId.rawValue))
-        append(FIXTag.clOrdID, int: Int64(bitPattern: order.orderId.rawValue))
-        if let account { append(FIXTag.account, text: account) }
-        append(FIXTag.symbol, text: symbol)
-        append(FIXTag.side, char: order.side.rawValue)
-        append(FIXTag.transactTime, timestamp: sendingTime)
-        append(FIXTag.orderQty, quantity: order.quantity)
+        appendOrderCancelRequestBody(order, symbol: symbol, account: account, transactTime: sendingTime)
         return finish()
     }
 
-    /// OrderCancelReplaceRequest (35=G): the new order's fields (as NewOrderSingle) plus
-    /// OrigClOrdID (41).
+    /// Appends the body of an OrderCancelReplaceRequest (35=G): OrigClOrdID (41), then the
+    /// new order's fields as in `appendNewOrderSingleBody`.
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderCancelReplaceRequestBody(_ order: OrderCommand, symbol: FIXInlineText,
+                                                             account: FIXInlineText? = nil, transactTime: Timestamp) {
+        append(FIXTag.origClOrdID, unsigned: order.originalOrderId.rawValue)
+        appendNewOrderSingleBody(order, symbol: symbol, account: account, transactTime: transactTime)
+    }
+
+    /// A complete OrderCancelReplaceRequest (35=G): header,
+    /// `appendOrderCancelReplaceRequestBody` with TransactTime = `sendingTime`, trailer.
+    ///
+    /// Thread: the owner. No allocation. O(message length).
     @inlinable
     public mutating func encodeOrderCancelReplaceRequest(_ order: OrderCommand, symbol: FIXInlineText,
                                                          account: FIXInlineText? = nil, sequenceNumber: Int,
                                                          sendingTime: Timestamp) -> UnsafeRawBufferPointer {
         begin(.orderCancelReplaceRequest, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
-        append(FIXTag.origClOrdID, int: Int64(bitPattern: order.originalOrderId.rawValue))
-        append(FIXTag.clOrdID, int: Int64(bitPattern: order.orderId.rawValue))
-        if let account { append(FIXTag.account, text: account) }
-        if version != .fixt11 { append(FIXTag.handlInst, char: 0x31) }
-        append(FIXTag.symbol, text: symbol)
-        append(FIXTag.side, char: order.side.rawValue)
-        append(FIXTag.transactTime, timestamp: sendingTime)
-        append(FIXTag.orderQty, quantity: order.quantity)
-        append(FIXTag.ordType, char: order.type.rawValue)
-        if order.type.hasLimitPrice { append(FIXTag.price, price: order.price) }
-        if order.type.hasStopPrice { append(FIXTag.stopPx, price: order.stopPrice) }
-        append(FIXTag.timeInForce, char: order.timeInForce.rawValue)
+        appendOrderCancelReplaceRequestBody(order, symbol: symbol, account: account, transactTime: sendingTime)
         return finish()
     }
 
-    /// ExecutionReport (35=8) from an `ExecutionEvent` (the simulated venue's side): OrderID
-    /// (37), ClOrdID (11), OrigClOrdID (41) if set, ExecID (17), ExecTransType (20)=0 on
-    /// FIX 4.2, ExecType (150; on FIX 4.2 a trade is 1 partial fill or 2 fill), OrdStatus (39),
-    /// OrdRejReason (103) if rejected, Symbol, Side, OrderQty, Price if non-zero, LastQty (32),
-    /// LastPx (31), LeavesQty (151), CumQty (14), AvgPx (6), TransactTime (60).
+    // MARK: - Executions (venue → engine)
+
+    /// Appends the body of an ExecutionReport (35=8) for `event` (the simulated venue's side):
+    /// OrderID (37), ClOrdID (11), OrigClOrdID (41) if set, ExecID (17), ExecTransType
+    /// (20)=0 on FIX 4.2, ExecType (150; on FIX 4.2 a trade is 1 partial fill or 2 fill),
+    /// OrdStatus (39), OrdRejReason (103) if rejected, Symbol (55), Side (54), OrderQty (38),
+    /// Price (44) if non-zero, LastQty (32), LastPx (31), LeavesQty (151), CumQty (14),
+    /// AvgPx (6), TransactTime (60), LastLiquidityInd (851)=1 when the event has
+    /// `.liquidityAdded` (FIX 4.4 and later only), Text (58) if given (a reject's reason).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
     @inlinable
-    public mutating func encodeExecutionReport(_ event: ExecutionEvent, symbol: FIXInlineText,
-                                               sequenceNumber: Int, sendingTime: Timestamp) -> UnsafeRawBufferPointer {
-        begin(.executionReport, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
-        append(FIXTag.orderID, int: Int64(bitPattern: event.venueOrderId))
-        append(FIXTag.clOrdID, int: Int64(bitPattern: event.orderId.rawValue))
-        if event.originalOrderId != .none {
-            append(FIXTag.origClOrdID, int: Int64(bitPattern: event.originalOrderId.rawValue))
-        }
-        append(FIXTag.execID, int: Int64(bitPattern: event.executionId))
+    public mutating func appendExecutionReportBody(_ event: ExecutionEvent, symbol: FIXInlineText,
+                                                   text: FIXInlineText? = nil) {
+        append(FIXTag.orderID, unsigned: event.venueOrderId)
+        append(FIXTag.clOrdID, unsigned: event.orderId.rawValue)
+        if event.originalOrderId != .none { append(FIXTag.origClOrdID, unsigned: event.originalOrderId.rawValue) }
+        append(FIXTag.execID, unsigned: event.executionId)
         var execType = event.executionType.rawValue
         if version == .fix42 {
             append(FIXTag.execTransType, char: 0x30)
@@ -101,6 +137,81 @@ extension FIXEncoder {
         append(FIXTag.cumQty, quantity: event.cumulativeQuantity)
         append(FIXTag.avgPx, price: event.averagePrice)
         append(FIXTag.transactTime, timestamp: event.transactTime)
+        if version != .fix42 && event.flags & ExecutionFlags.liquidityAdded.rawValue != 0 {
+            append(851, char: 0x31)   // LastLiquidityInd (851, FIX 4.3+): 1 added liquidity
+        }
+        if let text { append(FIXTag.text, text: text) }
+    }
+
+    /// A complete ExecutionReport (35=8): header, `appendExecutionReportBody`, trailer.
+    /// Returns the bytes (valid until the next `begin`).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func encodeExecutionReport(_ event: ExecutionEvent, symbol: FIXInlineText, text: FIXInlineText? = nil,
+                                               sequenceNumber: Int, sendingTime: Timestamp) -> UnsafeRawBufferPointer {
+        begin(.executionReport, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
+        appendExecutionReportBody(event, symbol: symbol, text: text)
         return finish()
+    }
+
+    /// Appends the body of an OrderCancelReject (35=9) for `event`: OrderID (37) =
+    /// `venueOrderId` (or `NONE` when 0), ClOrdID (11) = `orderId` (the refused request's),
+    /// OrigClOrdID (41) = `originalOrderId`, OrdStatus (39), TransactTime (60) if non-zero,
+    /// CxlRejResponseTo (434) = `responseTo`, CxlRejReason (102) = `reason`.
+    ///
+    /// - Parameters:
+    ///   - responseTo: `'1'` (0x31) answering a cancel, `'2'` (0x32) answering a replace;
+    ///     any other value is a programmer error (precondition).
+    ///   - reason: CxlRejReason (0 too late, 1 unknown order, 3 already pending, 99 other, …).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderCancelRejectBody(_ event: ExecutionEvent, responseTo: UInt8, reason: Int) {
+        precondition(responseTo == 0x31 || responseTo == 0x32, "CxlRejResponseTo must be '1' or '2'")
+        if event.venueOrderId == 0 {
+            append(FIXTag.orderID, ascii: "NONE")
+        } else {
+            append(FIXTag.orderID, unsigned: event.venueOrderId)
+        }
+        append(FIXTag.clOrdID, unsigned: event.orderId.rawValue)
+        append(FIXTag.origClOrdID, unsigned: event.originalOrderId.rawValue)
+        append(FIXTag.ordStatus, char: event.orderStatus.rawValue)
+        if event.transactTime != .zero { append(FIXTag.transactTime, timestamp: event.transactTime) }
+        append(FIXTag.cxlRejResponseTo, char: responseTo)
+        append(FIXTag.cxlRejReason, int: reason)
+    }
+
+    /// A complete OrderCancelReject (35=9): header, `appendOrderCancelRejectBody`, trailer.
+    /// Returns the bytes (valid until the next `begin`).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func encodeOrderCancelReject(_ event: ExecutionEvent, responseTo: UInt8, reason: Int,
+                                                 sequenceNumber: Int, sendingTime: Timestamp) -> UnsafeRawBufferPointer {
+        begin(.orderCancelReject, sequenceNumber: sequenceNumber, sendingTime: sendingTime)
+        appendOrderCancelRejectBody(event, responseTo: responseTo, reason: reason)
+        return finish()
+    }
+
+    // MARK: - Helpers
+
+    /// OrdType (40), Price (44) and StopPx (99) when the type has them, TimeInForce (59).
+    @inlinable
+    mutating func appendTypeAndPrices(_ order: OrderCommand) {
+        append(FIXTag.ordType, char: order.type.rawValue)
+        if order.type.hasLimitPrice { append(FIXTag.price, price: order.price) }
+        if order.type.hasStopPrice { append(FIXTag.stopPx, price: order.stopPrice) }
+        append(FIXTag.timeInForce, char: order.timeInForce.rawValue)
+    }
+
+    /// Appends an unsigned integer field (engine and venue ids use the full 64 bits; the
+    /// signed `append(_:int:)` would print ids ≥ 2⁶³ as negative numbers). No allocation.
+    @inlinable
+    mutating func append(_ tag: Int, unsigned value: UInt64) {
+        ensure(40)
+        writeTag(tag)
+        position = FIXBytes.writeUnsigned(value, into: storage, at: position)
+        endField()
     }
 }

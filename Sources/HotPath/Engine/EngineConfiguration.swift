@@ -1,0 +1,65 @@
+import PeregrineCore
+import PeregrineFIX
+import PeregrineOMS
+import PeregrinePlatform
+import PeregrineStrategy
+import PeregrineMarketData
+
+/// What the engine needs from its strategies: the calls `StrategyPair` (and any struct of
+/// strategies written the same way) already has. Generic parameter of `TradingEngine`, so
+/// every call is static.
+public protocol EngineStrategies {
+    mutating func onMarketEvent(_ event: MarketEvent)
+    mutating func onOrderUpdate(_ event: ExecutionEvent)
+    mutating func onTimer(_ time: Timestamp)
+    /// Moves every command the strategies emitted into `sink` and clears their own sinks.
+    mutating func drain(into sink: inout OrderSink)
+}
+
+extension StrategyPair: EngineStrategies {}
+
+/// The example strategies run together (the demo's set). The engine's hot functions are
+/// pre-specialized for it (`@_specialize`), so the demo and the benchmarks run statically
+/// dispatched code across the module boundary; another set of strategies gets the same by
+/// adding its type to those attributes, or by calling the engine from code compiled with
+/// `-cross-module-optimization`.
+public typealias ExampleStrategySet = StrategyPair<MomentumCrossoverStrategy, ImbalanceReversionStrategy>
+
+/// Set-up values of a `TradingEngine` (cold; validated by `TradingEngine.init`).
+public struct EngineConfiguration: Sendable {
+    /// Instruments by position (InstrumentId = index): the FIX Symbol and the feed symbol.
+    public var symbols: [String]
+    /// The venue's FIX order entry and its IQFeed-compatible Level 1 feed.
+    public var orderEntry: SocketAddress
+    public var feed: SocketAddress
+    /// How the engine's sockets wait (the engine thread never blocks: it polls).
+    public var socketMode: SocketMode = .blocking
+    public var fixVersion: FIXVersion = .fix44
+    public var senderCompID = "PEREGRINE"
+    public var targetCompID = "SIMX"
+    public var heartbeatSeconds = 30
+    /// Text written in Account (1) on every order.
+    public var accountName = "DEMO"
+    /// The venue id orders and reports carry.
+    public var venue = VenueId(rawValue: 1)
+    /// Where the engine thread runs; `nil` cpu = unpinned.
+    public var placement = ThreadPlacement()
+    /// Whether the engine thread spins when idle (only on an isolated core) or backs off
+    /// to short sleeps (a shared development box).
+    public var spin = false
+    /// OMS sizing.
+    public var oms = OMSConfiguration(orderCapacity: 65_536, executionCapacity: 262_144, linger: .seconds(30),
+                                      accountCount: 4, instrumentCount: 16)
+    /// Journal directory (`nil`: no journal).
+    public var journalDirectory: String? = nil
+    /// Session date of the feed (yyyymmdd, New York) before the first `T` line arrives.
+    public var feedSessionDate: Int = 0
+    /// Reconnect delay after a lost connection.
+    public var reconnectDelay: Nanoseconds = .seconds(1)
+
+    public init(symbols: [String], orderEntry: SocketAddress, feed: SocketAddress) {
+        self.symbols = symbols
+        self.orderEntry = orderEntry
+        self.feed = feed
+    }
+}

@@ -1,0 +1,545 @@
+import PeregrineCore
+import PeregrineFIX
+import PeregrineFIXTransport
+import PeregrineJournal
+import PeregrineMarketData
+import PeregrineOMS
+import PeregrinePlatform
+import PeregrineRings
+import PeregrineRisk
+import PeregrineRuntime
+import PeregrineStrategy
+import Synchronization
+
+// Design note — the fused engine thread (issue #7)
+//
+// One thread owns everything on the order path: the feed socket, the FIX order session,
+// the filter, the top-of-book table, the strategies, pre-trade risk and the OMS. Per loop it
+// takes feed bytes already arrived (never waits), decodes each line, filters it, updates the
+// book, hands it to the strategies, and sends what they emit through risk → OMS → FIX —
+// before looking at the next line. Execution reports are taken the same way from the FIX
+// socket. No queue sits between a tick and its order, so tick-to-order is the sum of the
+// work, and nothing on that path allocates, locks or builds a String.
+//
+// What leaves the thread: every market event, order command and execution report goes to a
+// journal thread over SPSC rings (when a journal is configured), and a few counters are
+// stored (relaxed atomics) every millisecond for the progress line. Reading the engine's
+// state for the report is done after `stop` joins the thread.
+
+/// The trading engine: market data in, orders out, on one thread (see the design note).
+///
+/// Threading: `start` spawns the engine thread; `stop` ends and joins it; `progress` may be
+/// read from any thread while it runs; `report()` and the state properties only after
+/// `stop`. Allocation: all at `init`/`start`; none per event. Errors: set-up problems throw;
+/// a lost venue connection engages the kill switch (if the limits say so) and reconnects.
+public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Sendable {
+    // SAFETY: the mutable state is touched only by the engine thread between `start` and
+    // `stop` (thread start and join are the happens-before edges); `progress` is atomics.
+    public let configuration: EngineConfiguration
+    public internal(set) var strategies: Strategies
+    public internal(set) var risk: PreTradeRisk
+    public internal(set) var oms: OrderManager
+    public internal(set) var filter: MarketDataFilter
+    public internal(set) var book: TopOfBookTable
+    var decoder: IQFeedLevel1Decoder
+    var decoded = IQFeedLevel1Output()
+    var symbols: FIXSymbolTable
+    let accountText: FIXInlineText
+    let account: AccountId
+    var sink: OrderSink
+    var massCancels: [OrderCommand]
+    var nextEngineOrder: UInt64 = 1
+
+    // Connections (engine thread).
+    var socketEngine: SocketEngine? = nil
+    var feedConnection: TCPConnection? = nil
+    var feedBuffer: [UInt8]
+    var feedBuffered = 0
+    var link: FIXSessionLink? = nil
+    let session: FIXSession
+    var nextConnectAttempt: UInt64 = 0
+    var venueUp = false
+
+    // Journal.
+    let journalWriter: JournalWriter?
+    let marketRing: SPSCRing<MarketEvent>?
+    let commandRing: SPSCRing<OrderCommand>?
+    let executionRing: SPSCRing<ExecutionEvent>?
+    var journalThread: PinnedThread? = nil
+    public internal(set) var journalDrops = 0
+
+    // Figures.
+    /// Feed bytes received → the order's FIX bytes encoded (risk, OMS and session done),
+    /// for ticks that led to at least one order (ns, monotonic clock).
+    public internal(set) var tickToOrder = LatencyHistogram()
+    /// Feed bytes received → the order's bytes handed to the kernel (`send` returned).
+    public internal(set) var tickToWire = LatencyHistogram()
+    /// Feed bytes received → the line fully processed, for every line (ns).
+    public internal(set) var tickProcessing = LatencyHistogram()
+    /// The venue's event time (exchange clock = this host's) → the order sent (ns).
+    public internal(set) var venueEventToOrder = LatencyHistogram()
+    public internal(set) var counters = EngineCounters()
+    let progressState = EngineProgressAtomics()
+    let stopping = Atomic<Bool>(false)
+    var thread: PinnedThread? = nil
+    var lastTimerNanos: UInt64 = 0
+    var lastSessionTimerNanos: UInt64 = 0
+    public internal(set) var log: [String] = []
+
+    /// Builds the engine (cold: allocates every table). `riskLimits` must size at least
+    /// the configured symbols and accounts 0...1. Throws `EngineError` for bad set-up.
+    public init(configuration: EngineConfiguration, strategies: Strategies, riskLimits: RiskLimits,
+                filter filterConfig: MarketDataFilterConfig? = nil) throws(EngineError) {
+        let n = configuration.symbols.count
+        guard n > 0 else { throw EngineError("no instruments configured") }
+        guard riskLimits.instruments.count >= n else {
+            throw EngineError("risk limits cover \(riskLimits.instruments.count) instruments, \(n) configured")
+        }
+        let problems = riskLimits.problems()
+        guard problems.isEmpty else { throw EngineError("risk limits: " + problems.joined(separator: "; ")) }
+        guard let text = FIXInlineText(configuration.accountName) else { throw EngineError("account name too long") }
+        self.configuration = configuration
+        self.strategies = strategies
+        risk = PreTradeRisk(limits: riskLimits)
+        var omsConfiguration = configuration.oms
+        omsConfiguration.instrumentCount = max(omsConfiguration.instrumentCount, n)
+        oms = OrderManager(configuration: omsConfiguration)
+        var fc = filterConfig ?? MarketDataFilterConfig(instrumentCapacity: n, venueCapacity: 8,
+                                                        defaults: InstrumentFilterRules(inUniverse: true, dropSuspicious: true,
+                                                                                        spikeBandBasisPoints: 500))
+        if fc.instrumentCapacity < n { fc = MarketDataFilterConfig(instrumentCapacity: n) }
+        filter = MarketDataFilter(config: fc)
+        book = TopOfBookTable(instrumentCapacity: n)
+        var iq = IQFeedSymbolTable(capacity: max(16, 2 * n))
+        symbols = FIXSymbolTable(capacity: max(16, 2 * n))
+        for (i, s) in configuration.symbols.enumerated() {
+            let id = InstrumentId(rawValue: UInt32(i))
+            guard iq.insert(s, id: id), symbols.insert(s, id: id) else { throw EngineError("symbol \(s) rejected (duplicate or too long)") }
+        }
+        let date = configuration.feedSessionDate != 0 ? configuration.feedSessionDate : IQFeedLevel1Encoder.newYorkDate(of: Clock.now())
+        decoder = IQFeedLevel1Decoder(symbols: iq, venue: configuration.venue, sessionDate: date)
+        accountText = text
+        account = AccountId(rawValue: 1)
+        sink = OrderSink(capacity: 1_024)
+        massCancels = []
+        massCancels.reserveCapacity(4_096)
+        feedBuffer = [UInt8](repeating: 0, count: 1 << 20)
+        var sc = FIXSessionConfiguration(version: configuration.fixVersion, senderCompID: configuration.senderCompID,
+                                         targetCompID: configuration.targetCompID, role: .initiator)
+        sc.heartbeatIntervalSeconds = configuration.heartbeatSeconds
+        sc.resetOnLogon = true
+        session = FIXSession(configuration: sc, dictionary: nil, store: FIXMemoryStore())
+        do {
+            if let directory = configuration.journalDirectory {
+                journalWriter = try JournalWriter(directory: directory, name: "engine")
+                marketRing = try SPSCRing<MarketEvent>(capacity: 1 << 16)
+                commandRing = try SPSCRing<OrderCommand>(capacity: 1 << 14)
+                executionRing = try SPSCRing<ExecutionEvent>(capacity: 1 << 14)
+            } else {
+                journalWriter = nil; marketRing = nil; commandRing = nil; executionRing = nil
+            }
+        } catch {
+            throw EngineError("journal: \(error)")
+        }
+        session.application = EngineSessionApplication(engine: self)
+    }
+
+    /// Starts the journal thread (if any) and the engine thread. Throws `SystemError`.
+    public func start() throws(SystemError) {
+        if let writer = journalWriter, let m = marketRing, let c = commandRing, let e = executionRing {
+            journalThread = try PinnedThread.start(name: "journal", placement: ThreadPlacement()) { [self] in
+                var idle = BackoffIdle(maxSpins: 10, maxYields: 2, minParkNanos: 20_000, maxParkNanos: 1_000_000)
+                func drain() -> Int {
+                    let now = Clock.now()
+                    var n = m.consume(limit: 4_096) { _ = writer.append($0, type: .marketEvent, timestamp: now) }
+                    n += c.consume(limit: 4_096) { _ = writer.append($0, type: .orderCommand, timestamp: now) }
+                    n += e.consume(limit: 4_096) { _ = writer.append($0, type: .executionEvent, timestamp: now) }
+                    return n
+                }
+                while !stopping.load(ordering: .acquiring) {
+                    if drain() == 0 { idle.idle() } else { idle.reset() }
+                }
+                while drain() > 0 {}
+                try? writer.flush(wait: true)
+            }
+        }
+        thread = try PinnedThread.start(name: "engine", placement: configuration.placement) { [self] in run() }
+    }
+
+    /// Logs out of the venue, stops the engine and journal threads and joins them.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        thread?.join()
+        thread = nil
+        journalThread?.join()
+        journalThread = nil
+        journalWriter?.close()
+    }
+
+    /// Counters for a progress line, from any thread while running.
+    public var progress: EngineProgress { progressState.snapshot() }
+
+    /// Where the journal is being written, if anywhere.
+    public var journalPath: String? { journalWriter?.currentFilePath }
+
+    // MARK: - The engine thread
+
+    @_specialize(where Strategies == ExampleStrategySet)
+    func run() {
+        do { socketEngine = try SocketEngine.make(mode: configuration.socketMode) } catch {
+            note("socket engine: \(error)")
+            return
+        }
+        if let reason = socketEngine?.fallbackReason { note(reason) }
+        var backoff = BackoffIdle(maxSpins: 200, maxYields: 20, minParkNanos: 1_000, maxParkNanos: 50_000)
+        var spin = BusySpinIdle()
+        while !stopping.load(ordering: .acquiring) {
+            let work = iterate()
+            if work > 0 { backoff.reset() } else if configuration.spin { spin.idle() } else { backoff.idle() }
+        }
+        shutdown()
+    }
+
+    func iterate() -> Int {
+        let mono = Clock.monotonicNanos()
+        if feedConnection == nil || link == nil || link?.isOpen == false {
+            if mono >= nextConnectAttempt { connect() }
+        }
+        var work = pollFeed()
+        if let link, link.isOpen {
+            work += link.poll(now: Clock.now())
+            if !link.isOpen { venueLost(link.closeReason) }
+        }
+        if mono &- lastTimerNanos >= 1_000_000 {
+            lastTimerNanos = mono
+            let now = Clock.now()
+            strategies.onTimer(now)
+            route(now: now, tickStart: 0, venueTime: .zero)
+            if mono &- lastSessionTimerNanos >= 100_000_000 {
+                lastSessionTimerNanos = mono
+                if let link, link.isOpen {
+                    link.timer(now: now)
+                    if !link.isOpen { venueLost(link.closeReason) }
+                }
+            }
+            publishProgress()
+        }
+        return work
+    }
+
+    func connect() {
+        guard let socketEngine else { return }
+        nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
+        if feedConnection == nil {
+            do {
+                let c = try socketEngine.connect(to: configuration.feed)
+                let hello = "S,SET PROTOCOL,6.2\r\n"
+                _ = hello.utf8CString.withUnsafeBytes { c.send(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+                feedConnection = c
+                note("feed connected to \(configuration.feed)")
+            } catch {
+                note("feed: \(error)")
+            }
+        }
+        if link == nil || link?.isOpen == false {
+            if let old = link { old.close(now: Clock.now()); link = nil }
+            do {
+                let c = try socketEngine.connect(to: configuration.orderEntry)
+                link = FIXSessionLink(session: session, connection: c, now: Clock.now())
+                note("order entry connected to \(configuration.orderEntry)")
+            } catch {
+                note("order entry: \(error)")
+            }
+        }
+    }
+
+    func venueLost(_ reason: String) {
+        let now = Clock.now()
+        note("order session lost: \(reason)")
+        if venueUp {
+            venueUp = false
+            risk.onVenueDisconnected(configuration.venue, now: now)
+            _ = oms.onVenueDisconnected(configuration.venue, cancelsOnDisconnect: true)
+        }
+        link?.close(now: now)
+        link = nil
+        nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
+    }
+
+    // MARK: hot path begin
+    /// Takes feed bytes already arrived and processes every complete line.
+    func pollFeed() -> Int {
+        guard let connection = feedConnection else { return 0 }
+        var got = 0
+        let result = connection.tryReceive { bytes in
+            let room = feedBuffer.count - feedBuffered
+            let n = min(room, bytes.count)
+            feedBuffer.withUnsafeMutableBytes { dst in
+                dst.baseAddress!.advanced(by: feedBuffered).copyMemory(from: bytes.baseAddress!, byteCount: n)
+            }
+            feedBuffered += n
+            got = n
+            if n < bytes.count { counters.feedOverflowBytes &+= bytes.count - n }
+        }
+        switch result {
+        case .received, .wouldBlock: break
+        case .closed, .failed:
+            note("feed lost")
+            connection.close()
+            feedConnection = nil
+            feedBuffered = 0
+            return 0
+        }
+        guard got > 0 else { return 0 }
+        let tickStart = Clock.monotonicNanos()
+        counters.feedBytes &+= got
+        var start = 0
+        var lines = 0
+        // Lines are processed in place; the buffer is only read inside this closure.
+        feedBuffer.withUnsafeBytes { raw in
+            let filled = UnsafeRawBufferPointer(rebasing: raw[0..<feedBuffered])
+            while let (line, next) = IQFeedText.nextLine(in: filled, from: start) {
+                start = next
+                lines += 1
+                handleLine(line, tickStart: tickStart)
+            }
+        }
+        if start > 0 {
+            let rest = feedBuffered - start
+            if rest > 0 {
+                feedBuffer.withUnsafeMutableBytes { b in
+                    b.baseAddress!.copyMemory(from: b.baseAddress!.advanced(by: start), byteCount: rest)
+                }
+            }
+            feedBuffered = rest
+        }
+        return lines
+    }
+
+    func handleLine(_ line: UnsafeRawBufferPointer, tickStart: UInt64) {
+        let now = Clock.now()
+        let result = decoder.decode(line, receiveTime: now, into: &decoded)
+        counters.feedLines &+= 1
+        guard result == .events else {
+            if result == .malformed || result == .unknownType { counters.feedBadLines &+= 1 }
+            return
+        }
+        handleMarketEvent(decoded.first, now: now, tickStart: tickStart)
+        if decoded.eventCount > 1 { handleMarketEvent(decoded.second, now: now, tickStart: tickStart) }
+        tickProcessing.record(Clock.monotonicNanos() &- tickStart)
+    }
+
+    func handleMarketEvent(_ incoming: MarketEvent, now: Timestamp, tickStart: UInt64) {
+        var event = incoming
+        counters.marketEvents &+= 1
+        guard filter.process(&event).passes else { counters.marketEventsDropped &+= 1; return }
+        _ = book.apply(event)
+        let instrument = event.instrument
+        if event.kind == .trade {
+            risk.onMarketPrice(instrument: instrument, price: event.price, time: now)
+            oms.onMark(instrument: instrument, price: event.price)
+        } else if event.kind == .quote, let mid = book[instrument].mid {
+            risk.onMarketPrice(instrument: instrument, price: mid, time: now)
+            oms.onMark(instrument: instrument, price: mid)
+        }
+        if let ring = marketRing, ring.tryPublish(event) != .published { journalDrops &+= 1 }
+        strategies.onMarketEvent(event)
+        route(now: now, tickStart: tickStart, venueTime: event.exchangeTime)
+    }
+
+    /// Sends what the strategies emitted through risk → OMS → FIX, then the kill switch's
+    /// cancels; records tick-to-order when something was sent for a tick.
+    func route(now: Timestamp, tickStart: UInt64, venueTime: Timestamp) {
+        strategies.drain(into: &sink)
+        var sent = 0
+        for i in 0..<sink.count {
+            var command = sink[i]
+            command.venue = configuration.venue
+            command.account = account
+            if command.createdTime == .zero { command.createdTime = now }
+            sent += submit(command, now: now)
+        }
+        sink.removeAll()
+        while let mass = risk.nextMassCancel() { sent += cancelAll(mass, now: now) }
+        guard sent > 0 else { return }
+        let encoded = tickStart != 0 ? Clock.monotonicNanos() : 0
+        link?.flush()
+        if tickStart != 0 {
+            tickToOrder.record(encoded &- tickStart)
+            tickToWire.record(Clock.monotonicNanos() &- tickStart)
+            if venueTime != .zero {
+                let d = Clock.now() - venueTime
+                if d.count > 0 { venueEventToOrder.record(UInt64(d.count)) }
+            }
+        }
+    }
+
+    /// One command through risk and the OMS onto the wire. Returns 1 when sent.
+    func submit(_ command: OrderCommand, now: Timestamp) -> Int {
+        guard let link, link.isOpen, session.isLoggedOn else {
+            counters.rejectedNotConnected &+= 1
+            rejectToStrategy(command, now: now)
+            return 0
+        }
+        let decision = risk.check(command, now: now)
+        if let ring = commandRing, ring.tryPublish(command) != .published { journalDrops &+= 1 }
+        guard decision.isAccepted else {
+            counters.riskRejects &+= 1
+            rejectToStrategy(command, now: now)
+            return 0
+        }
+        _ = oms.onSend(command, now: now)
+        guard let symbol = symbols.symbol(of: command.instrument) else { return 0 }
+        let account = accountText
+        let sequence: Int?
+        switch command.kind {
+        case .new:
+            sequence = session.send(.newOrderSingle) { $0.appendNewOrderSingleBody(command, symbol: symbol, account: account, transactTime: now) }
+            counters.ordersSent &+= 1
+        case .cancel:
+            sequence = session.send(.orderCancelRequest) { $0.appendOrderCancelRequestBody(command, symbol: symbol, account: account, transactTime: now) }
+            counters.cancelsSent &+= 1
+        case .replace:
+            sequence = session.send(.orderCancelReplaceRequest) { $0.appendOrderCancelReplaceRequestBody(command, symbol: symbol, account: account, transactTime: now) }
+            counters.replacesSent &+= 1
+        case .massCancel:
+            sequence = nil
+        }
+        return sequence == nil ? 0 : 1
+    }
+
+    /// Tells the strategy its command never left (so its book does not wait for an answer).
+    func rejectToStrategy(_ command: OrderCommand, now: Timestamp) {
+        var e = ExecutionEvent()
+        e.orderId = command.orderId
+        e.originalOrderId = command.originalOrderId
+        e.instrument = command.instrument
+        e.account = command.account
+        e.strategy = command.strategy
+        e.side = command.side
+        e.price = command.price
+        e.orderQuantity = command.quantity
+        e.executionType = .rejected
+        e.orderStatus = command.kind == .new ? .rejected : .new
+        if command.kind != .new { e.flags = ExecutionFlags.cancelRejected.rawValue }
+        e.transactTime = now
+        e.receiveTime = now
+        strategies.onOrderUpdate(e)
+    }
+
+    /// The kill switch: a cancel for every open order of the account.
+    func cancelAll(_ mass: OrderCommand, now: Timestamp) -> Int {
+        massCancels.removeAll(keepingCapacity: true)
+        oms.forEachOrder { _, record in
+            guard record.account == mass.account, !record.isTerminal, !record.isCancelPending,
+                  massCancels.count < massCancels.capacity else { return }
+            massCancels.append(OrderCommand(kind: .cancel, orderId: .none, originalOrderId: record.orderId,
+                                            instrument: record.instrument, side: record.side, type: record.type,
+                                            timeInForce: record.timeInForce, price: record.price,
+                                            quantity: record.quantity, account: record.account,
+                                            strategy: record.strategy, venue: record.venue, createdTime: now))
+        }
+        var sent = 0
+        for i in 0..<massCancels.count {
+            massCancels[i].orderId = OrderId(rawValue: 0xFF << 40 | nextEngineOrder)
+            nextEngineOrder &+= 1
+            sent += submit(massCancels[i], now: now)
+        }
+        counters.killSwitchCancels &+= sent
+        return sent
+    }
+
+    /// An execution report or cancel reject from the venue (engine thread, inside `poll`).
+    @_specialize(where Strategies == ExampleStrategySet)
+    func onExecution(_ incoming: ExecutionEvent) {
+        var event = incoming
+        if let record = oms.order(event.orderId) ?? oms.order(event.originalOrderId) {
+            event.instrument = record.instrument
+            event.account = record.account
+            event.strategy = record.strategy
+        }
+        event.venue = configuration.venue
+        let result = oms.onExecution(event)
+        if result.code.isFault { counters.omsFaults &+= 1 }
+        risk.onExecution(event)
+        if let ring = executionRing, ring.tryPublish(event) != .published { journalDrops &+= 1 }
+        if event.executionType == .trade {
+            counters.fills &+= 1
+            counters.filledQuantity &+= event.lastQuantity.rawValue
+        } else if event.executionType == .rejected {
+            counters.venueRejects &+= 1
+        }
+        strategies.onOrderUpdate(event)
+        route(now: event.receiveTime, tickStart: 0, venueTime: .zero)
+    }
+    // MARK: hot path end
+
+    func onLogon() {
+        venueUp = true
+        risk.onVenueConnected(configuration.venue)
+        note("order session logged on")
+    }
+
+    func publishProgress() {
+        progressState.store(counters, risk: risk, venueUp: venueUp, tickToOrderCount: tickToOrder.count)
+    }
+
+    func note(_ line: String) {
+        log.append(line)
+        if log.count > 200 { log.removeFirst(log.count - 200) }
+        progressState.lastNote.withLock { $0 = line }
+    }
+
+    func shutdown() {
+        if let link, link.isOpen, session.isLoggedOn {
+            link.logout(text: "engine stopping", now: Clock.now())
+            let deadline = Clock.monotonicNanos() + 2_000_000_000
+            while link.isOpen && Clock.monotonicNanos() < deadline {
+                link.poll(now: Clock.now())
+                IdleSleep.sleep(nanos: 1_000_000)
+            }
+        }
+        link?.close(now: Clock.now())
+        link = nil
+        feedConnection?.close()
+        feedConnection = nil
+        socketEngine?.close()
+        publishProgress()
+    }
+}
+
+/// The engine's side of the order session.
+final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
+    unowned let engine: TradingEngine<S>
+    init(engine: TradingEngine<S>) { self.engine = engine }
+
+    var supportedMessageTypes: [FIXMessageType]? { [.executionReport, .orderCancelReject] }
+
+    func onLogon(_ session: FIXSession) { engine.onLogon() }
+    func onLogout(_ session: FIXSession) {}
+
+    func onMessage(_ message: FIXMessageView, session: FIXSession) -> FIXApplicationResult {
+        let now = Clock.now()
+        let decoded: Result<ExecutionEvent, FIXOrderMessageError>
+        if message.messageType == .executionReport {
+            decoded = FIXOrderMessages.decodeExecutionReport(message, symbols: engine.symbols, venue: engine.configuration.venue,
+                                                             receiveTime: now)
+        } else {
+            decoded = FIXOrderMessages.decodeOrderCancelReject(message, venue: engine.configuration.venue, receiveTime: now)
+        }
+        switch decoded {
+        case .success(let event):
+            engine.onExecution(event)
+            return .accepted
+        case .failure(let error):
+            engine.counters.badExecutionReports &+= 1
+            return .businessReject(reason: .other, tag: error.tag)
+        }
+    }
+}
+
+/// A set-up problem of the engine.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
