@@ -37,6 +37,8 @@ let package = Package(
         .library(name: "PeregrineSimVenue", targets: ["PeregrineSimVenue"]),
         .library(name: "PeregrineSimExchange", targets: ["PeregrineSimExchange"]),
         .library(name: "PeregrineEngine", targets: ["PeregrineEngine"]),
+        .library(name: "PeregrineFeeds", targets: ["PeregrineFeeds"]),
+        .library(name: "PeregrineReports", targets: ["PeregrineReports"]),
         .library(name: "PeregrineWarehouse", targets: ["PeregrineWarehouse"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
@@ -144,7 +146,13 @@ let package = Package(
             path: "Sources/Protocols/FIXTransport",
             swiftSettings: swiftSettings
         ),
-        // TWS API and IQFeed: later issues.
+        // Live market-data sessions (TWS API, IQFeed): health, pacing, reconnect.
+        .target(
+            name: "PeregrineFeeds",
+            dependencies: ["PeregrineMarketData", "PeregrinePlatform", "PeregrineCore"],
+            path: "Sources/Protocols/Feeds",
+            swiftSettings: swiftSettings
+        ),
         // MARK: - Cold tier (never shares a core with the hot path)
         // libpq (Debian libpq-dev), imported by PeregrineWarehouse alone.
         .systemLibrary(
@@ -157,6 +165,14 @@ let package = Package(
             dependencies: ["CLibPQ", "PeregrineCore", "PeregrineJournal"],
             path: "Sources/ColdTier/Warehouse",
             exclude: ["SCHEMA.md"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Reports from the journal: P&L, fills and slippage, risk rejects, latency; text and HTML.
+        .target(
+            name: "PeregrineReports",
+            dependencies: ["PeregrineCore", "PeregrineJournal", "PeregrineRuntime", "PeregrineOMS"],
+            path: "Sources/ColdTier/Reports",
             swiftSettings: swiftSettings
         ),
 
@@ -210,7 +226,7 @@ let package = Package(
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                 "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse", "PeregrineMarketData",
                 "PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                "PeregrineModels", "PeregrineOMS",
+                "PeregrineModels", "PeregrineOMS", "PeregrineFeeds", "PeregrineReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",
@@ -314,6 +330,26 @@ let package = Package(
             name: "WarehouseTests",
             dependencies: ["PeregrineWarehouse", "PeregrineJournal", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/WarehouseTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FeedsTests",
+            dependencies: ["PeregrineFeeds", "PeregrineMarketData", "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/FeedsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["PeregrineReports", "PeregrineJournal", "PeregrineOMS", "PeregrineRuntime", "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/ReportsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
+                           "PeregrineOMS", "PeregrineModels", "PeregrineFIX", "PeregrineMarketData", "PeregrinePlatform",
+                           "PeregrineCore", "PeregrineTestKit"],
+            path: "Tests/EngineTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
