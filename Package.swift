@@ -214,7 +214,7 @@ let package = Package(
             name: "PeregrineEngine",
             dependencies: ["PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                            "PeregrineMarketData", "PeregrineStrategy", "PeregrineRisk", "PeregrineOMS",
-                           "PeregrineFIX", "PeregrineFIXTransport"],
+                           "PeregrineModels", "PeregrineFIX", "PeregrineFIXTransport"],
             path: "Sources/HotPath/Engine",
             swiftSettings: swiftSettings
         ),

@@ -21,6 +21,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var filledQuantity: Int64 = 0
     public var killSwitchCancels = 0
     public var omsFaults = 0
+    /// Commands the OMS refused locally (cancel or replace of a finished order …).
+    public var omsRefusals = 0
     public var badExecutionReports = 0
     public init() {}
 }

@@ -75,7 +75,7 @@ public struct EngineReport: Sendable {
                      Latency("tick-to-wire (→ send returned)", engine.tickToWire),
                      Latency("tick processing (every line)", engine.tickProcessing),
                      Latency("venue event to order sent", engine.venueEventToOrder)]
-        journalPath = engine.journalPath
+        journalPath = engine.configuration.journalDirectory
         journalDrops = engine.journalDrops
         omsFaultCount = engine.oms.faultCount
         notes = engine.log
@@ -111,7 +111,7 @@ public struct EngineReport: Sendable {
         out += "market data : \(c.feedLines) feed lines, \(c.marketEvents) events, \(c.marketEventsDropped) dropped by filters, \(c.feedBadLines) malformed\n"
         out += "orders      : \(c.ordersSent) new, \(c.cancelsSent) cancels, \(c.replacesSent) replaces\n"
         out += "fills       : \(c.fills) (\(Int((Double(c.filledQuantity) / 1e8).rounded())) shares)\n"
-        out += "rejects     : \(c.riskRejects) by risk, \(c.venueRejects) by the venue, \(c.rejectedNotConnected) while disconnected\n"
+        out += "rejects     : \(c.riskRejects) by risk, \(c.venueRejects) by the venue, \(c.rejectedNotConnected) while disconnected, \(c.omsRefusals) refused by the OMS (e.g. cancel of a filled order)\n"
         for r in rejectsByReason { out += "              risk \(r.reason): \(r.count)\n" }
         out += "kill switch : \(killSwitch)\n"
         out += "positions   :\n"

@@ -65,6 +65,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     let marketRing: SPSCRing<MarketEvent>?
     let commandRing: SPSCRing<OrderCommand>?
     let executionRing: SPSCRing<ExecutionEvent>?
+    let decisionRing: SPSCRing<JournaledRiskDecision>?
     var journalThread: PinnedThread? = nil
     public internal(set) var journalDrops = 0
 
@@ -135,8 +136,9 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 marketRing = try SPSCRing<MarketEvent>(capacity: 1 << 16)
                 commandRing = try SPSCRing<OrderCommand>(capacity: 1 << 14)
                 executionRing = try SPSCRing<ExecutionEvent>(capacity: 1 << 14)
+                decisionRing = try SPSCRing<JournaledRiskDecision>(capacity: 1 << 14)
             } else {
-                journalWriter = nil; marketRing = nil; commandRing = nil; executionRing = nil
+                journalWriter = nil; marketRing = nil; commandRing = nil; executionRing = nil; decisionRing = nil
             }
         } catch {
             throw EngineError("journal: \(error)")
@@ -146,13 +148,14 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     /// Starts the journal thread (if any) and the engine thread. Throws `SystemError`.
     public func start() throws(SystemError) {
-        if let writer = journalWriter, let m = marketRing, let c = commandRing, let e = executionRing {
+        if let writer = journalWriter, let m = marketRing, let c = commandRing, let e = executionRing, let d = decisionRing {
             journalThread = try PinnedThread.start(name: "journal", placement: ThreadPlacement()) { [self] in
                 var idle = BackoffIdle(maxSpins: 10, maxYields: 2, minParkNanos: 20_000, maxParkNanos: 1_000_000)
                 func drain() -> Int {
                     let now = Clock.now()
                     var n = m.consume(limit: 4_096) { _ = writer.append($0, type: .marketEvent, timestamp: now) }
                     n += c.consume(limit: 4_096) { _ = writer.append($0, type: .orderCommand, timestamp: now) }
+                    n += d.consume(limit: 4_096) { _ = writer.append($0, type: .riskDecision, timestamp: now) }
                     n += e.consume(limit: 4_096) { _ = writer.append($0, type: .executionEvent, timestamp: now) }
                     return n
                 }
@@ -383,12 +386,26 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         }
         let decision = risk.check(command, now: now)
         if let ring = commandRing, ring.tryPublish(command) != .published { journalDrops &+= 1 }
+        if let ring = decisionRing,
+           ring.tryPublish(JournaledRiskDecision(orderId: command.orderId, reason: decision.rejectReason?.rawValue ?? 0)) != .published {
+            journalDrops &+= 1
+        }
         guard decision.isAccepted else {
             counters.riskRejects &+= 1
             rejectToStrategy(command, now: now)
             return 0
         }
-        _ = oms.onSend(command, now: now)
+        let registered = oms.onSend(command, now: now)
+        if registered.code.isFault {
+            // The OMS refuses: a cancel or replace of an order it knows is finished (the
+            // fill won the race), a pending request of the same kind, a reused ClOrdID.
+            // Nothing goes to the venue; risk and the strategy hear a local reject.
+            counters.omsRefusals &+= 1
+            let reject = localReject(command, now: now)
+            risk.onExecution(reject)
+            strategies.onOrderUpdate(reject)
+            return 0
+        }
         guard let symbol = symbols.symbol(of: command.instrument) else { return 0 }
         let account = accountText
         let sequence: Int?
@@ -410,6 +427,12 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     /// Tells the strategy its command never left (so its book does not wait for an answer).
     func rejectToStrategy(_ command: OrderCommand, now: Timestamp) {
+        strategies.onOrderUpdate(localReject(command, now: now))
+    }
+
+    /// The report a venue would send for a refused command: a reject for a new order, a
+    /// cancel reject for a cancel or replace.
+    func localReject(_ command: OrderCommand, now: Timestamp) -> ExecutionEvent {
         var e = ExecutionEvent()
         e.orderId = command.orderId
         e.originalOrderId = command.originalOrderId
@@ -424,7 +447,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if command.kind != .new { e.flags = ExecutionFlags.cancelRejected.rawValue }
         e.transactTime = now
         e.receiveTime = now
-        strategies.onOrderUpdate(e)
+        e.venue = configuration.venue
+        return e
     }
 
     /// The kill switch: a cancel for every open order of the account.
@@ -535,6 +559,18 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
             engine.counters.badExecutionReports &+= 1
             return .businessReject(reason: .other, tag: error.tag)
         }
+    }
+}
+
+/// The journal payload of a risk decision (FORMAT.md, record type 4): order id, reason
+/// code (0 = accepted), 7 reserved bytes; 16 bytes.
+public struct JournaledRiskDecision: Sendable, BitwiseCopyable {
+    public var orderId: UInt64
+    public var reason: UInt8
+    public var reserved: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0)
+    public init(orderId: OrderId, reason: UInt8) {
+        self.orderId = orderId.rawValue
+        self.reason = reason
     }
 }
 

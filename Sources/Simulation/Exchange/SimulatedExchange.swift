@@ -86,6 +86,8 @@ public final class SimulatedExchange: @unchecked Sendable {
     var lastTimerNanos: UInt64 = 0
     var lastFeedSecond: Int64 = 0
     var accountSession: [UInt32: Int] = [:]
+    /// Signed filled quantity (raw) per client account and instrument, as the exchange saw it.
+    var clientNet: [UInt32: [Int64]] = [:]
     var replyBuffer = [UInt8]()
 
     public init(configuration: SimulatedExchangeConfiguration) {
@@ -104,6 +106,17 @@ public final class SimulatedExchange: @unchecked Sendable {
     public var feedEventCount: Int { feedEvents.load(ordering: .relaxed) }
     /// Trades printed on the exchange (all participants).
     public var tradeCount: Int { agentTrades.load(ordering: .relaxed) }
+    /// The net position the exchange has filled for a client account in an instrument.
+    /// Read after `stop` (exchange-thread state).
+    public func clientPosition(account: AccountId, instrument: InstrumentId) -> Quantity {
+        Quantity(rawValue: clientNet[account.rawValue]?[Int(instrument.rawValue)] ?? 0)
+    }
+
+    /// Live orders of a client account resting in the books (after `stop`).
+    public func restingOrders(account: AccountId) -> [BookOrderSnapshot] {
+        markets.flatMap { $0.engine.liveOrders().filter { $0.account == account } }
+    }
+
     /// Recent log lines (connections, sessions, refusals), oldest first.
     public var log: [String] { logLines.withLock { $0 } }
 
@@ -322,15 +335,24 @@ public final class SimulatedExchange: @unchecked Sendable {
         guard work > 0 else { return 0 }
         let now = Clock.now()
         var touched = 0 as UInt64
-        for e in output.executions {
+        for var e in output.executions {
             guard let s = accountSession[e.account.rawValue], let link = links[s], link.isOpen else { continue }
+            // Each market numbers its trades and orders from 1; the exchange's ExecIDs and
+            // OrderIDs must be unique across its books (clients deduplicate fills by ExecID).
+            e.executionId = Self.exchangeWide(e.executionId, instrument: e.instrument)
+            e.venueOrderId = Self.exchangeWide(e.venueOrderId, instrument: e.instrument)
             guard let symbol = symbols.symbol(of: e.instrument) else { continue }
             if ExecutionFlags(rawValue: e.flags).contains(.cancelRejected) {
                 let responseTo: UInt8 = e.executionType == .replaced || e.originalOrderId != .none && e.orderStatus != .canceled ? 0x32 : 0x31
                 link.session.send(.orderCancelReject) { $0.appendOrderCancelRejectBody(e, responseTo: responseTo, reason: Int(e.rejectReason)) }
             } else {
                 link.session.send(.executionReport) { $0.appendExecutionReportBody(e, symbol: symbol) }
-                if e.executionType == .trade { clientFills.add(1, ordering: .relaxed) }
+                if e.executionType == .trade {
+                    clientFills.add(1, ordering: .relaxed)
+                    let i = Int(e.instrument.rawValue)
+                    if clientNet[e.account.rawValue] == nil { clientNet[e.account.rawValue] = Array(repeating: 0, count: markets.count) }
+                    if i < markets.count { clientNet[e.account.rawValue]![i] &+= e.side.sign &* e.lastQuantity.rawValue }
+                }
             }
             touched |= 1 << UInt64(s & 63)
         }
@@ -345,6 +367,12 @@ public final class SimulatedExchange: @unchecked Sendable {
         if published > 0 { feedEvents.add(published, ordering: .relaxed) }
         output.clear()
         return work
+    }
+
+    /// A per-book id made unique across the exchange: the instrument in bits 55–62 (bit 63
+    /// and the low 55 bits keep the book's own meaning).
+    static func exchangeWide(_ id: UInt64, instrument: InstrumentId) -> UInt64 {
+        id == 0 ? 0 : (id & (1 << 63)) | (UInt64(instrument.rawValue & 0xFF) << 55) | (id & ((1 << 55) - 1))
     }
 
     /// An order from a client session (called on the exchange thread from `poll`).

@@ -99,26 +99,20 @@ struct DemoCommand: ParsableCommand {
         defer { exchange.stop() }
 
         // The engine and its strategies.
-        let limits = try Self.riskLimits(symbols: list, file: risk)
+        let limits: RiskLimits
+        if let risk {
+            limits = try RiskConfigParser.parse(try Self.readFile(risk), source: risk, instruments: ExampleSetup.registry(symbols: list),
+                                                accounts: ["house", "DEMO"], venues: ["none", "SIMX"])
+        } else {
+            limits = try ExampleSetup.riskLimits(symbols: list)
+        }
         var engineConfiguration = EngineConfiguration(symbols: list, orderEntry: .loopback(port: exchange.fixPort),
                                                       feed: .loopback(port: exchange.feedPort))
         engineConfiguration.journalDirectory = "\(runDirectory)/journal"
         engineConfiguration.spin = spin
         engineConfiguration.socketMode = SocketMode(rawValue: socketMode) ?? .blocking
         if let cpu { engineConfiguration.placement = ThreadPlacement(cpu: cpu) }
-        let instruments = list.indices.map { InstrumentId(rawValue: UInt32($0)) }
-        let lot = Quantity(rawValue: 100 * FixedPointScale.scale)
-        let strategyLimits = StrategyLimits(maxPosition: Quantity(rawValue: 2_000 * FixedPointScale.scale), maxOrderSize: Quantity(rawValue: 500 * FixedPointScale.scale))
-        let momentum = ExampleStrategies.momentumCrossover(
-            config: StrategyConfig(id: StrategyId(rawValue: 1), account: AccountId(rawValue: 1), instruments: instruments,
-                                   limits: strategyLimits, lotSize: lot, clock: .receiveTime),
-            source: .inline(fastSpan: 5, slowSpan: 40), grossNotional: 300_000, maxDrawdown: 10_000)
-        let model = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition()))
-        let imbalance = ExampleStrategies.imbalanceReversion(
-            config: StrategyConfig(id: StrategyId(rawValue: 2), account: AccountId(rawValue: 1), instruments: instruments,
-                                   limits: strategyLimits, lotSize: lot, clock: .receiveTime),
-            model: model, grossNotional: 150_000, maxDrawdown: 10_000)
-        let engine = try TradingEngine(configuration: engineConfiguration, strategies: StrategyPair(momentum, imbalance),
+        let engine = try TradingEngine(configuration: engineConfiguration, strategies: ExampleSetup.strategies(instrumentCount: list.count),
                                        riskLimits: limits)
         Self.installSignalHandlers()
         print("peregrine demo: exchange on FIX 127.0.0.1:\(exchange.fixPort), feed 127.0.0.1:\(exchange.feedPort); symbols \(list.joined(separator: ", "))")
@@ -154,43 +148,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     // MARK: - Helpers
-
-    /// The built-in demo limits: every check on, sized for the example strategies.
-    static func riskLimits(symbols: [String], file: String?) throws -> RiskLimits {
-        let registry = try InstrumentRegistry(symbols.map {
-            (symbol: $0, exchange: "SIMX", currency: "USD", tickSize: Price(rawValue: FixedPointScale.scale / 100),
-             lotSize: Quantity(rawValue: FixedPointScale.scale), multiplier: Int64(1))
-        })
-        if let file {
-            let text = try readFile(file)
-            return try RiskConfigParser.parse(text, source: file, instruments: registry, accounts: ["house", "DEMO"], venues: ["none", "SIMX"])
-        }
-        var limits = RiskLimits(instrumentCount: symbols.count, accountCount: 2, venueCount: 2)
-        limits.adopt(registry)
-        limits.accountNames = ["house", "DEMO"]
-        limits.venueNames = ["none", "SIMX"]
-        for i in limits.instruments.indices {
-            limits.instruments[i].maxOrderQuantity = Quantity(rawValue: 1_000 * FixedPointScale.scale)
-            limits.instruments[i].maxOrderNotional = Notional(Price(rawValue: 250_000 * FixedPointScale.scale))
-            limits.instruments[i].maxPosition = Quantity(rawValue: 4_000 * FixedPointScale.scale)
-            limits.instruments[i].collarBasisPoints = 100
-            limits.instruments[i].ordersPerSecond = 50
-            limits.instruments[i].orderBurst = 20
-        }
-        limits.accounts[1].maxGrossExposure = Notional(Price(rawValue: 1_500_000 * FixedPointScale.scale))
-        limits.accounts[1].maxNetExposure = Notional(Price(rawValue: 1_000_000 * FixedPointScale.scale))
-        limits.accounts[1].maxLoss = Notional(Price(rawValue: 25_000 * FixedPointScale.scale))
-        limits.accounts[1].maxOrderToTradeRatio = Quantity(rawValue: 200 * FixedPointScale.scale)
-        limits.accounts[1].ratioMinimumCount = 200
-        limits.venues[1].ordersPerSecond = 200
-        limits.venues[1].orderBurst = 50
-        limits.global.ordersPerSecond = 400
-        limits.global.orderBurst = 100
-        limits.global.duplicateWindow = .milliseconds(1)
-        limits.global.referenceMaxAge = .seconds(10)
-        limits.global.killOnVenueDisconnect = true
-        return limits
-    }
 
     static func installSignalHandlers() {
         let handler: @convention(c) (Int32) -> Void = { _ in demoInterrupted.store(true, ordering: .relaxed) }

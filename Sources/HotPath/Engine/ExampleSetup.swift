@@ -1,0 +1,70 @@
+import PeregrineCore
+import PeregrineModels
+import PeregrineRisk
+import PeregrineStrategy
+
+/// The demo's strategies and limits, shared by `peregrine demo`, the end-to-end tests and
+/// the benchmarks so they all run the same thing (cold; allocates).
+public enum ExampleSetup {
+    /// Account 1 ("DEMO") trades; account 0 is the house.
+    public static let account = AccountId(rawValue: 1)
+
+    /// Momentum crossover (EMA 5/40 on quotes, passive limits re-priced after 50 ms) and
+    /// imbalance mean reversion (the sample logistic model, marketable limits), both on
+    /// every instrument, 100-share lots, ±2,000 shares per instrument and strategy.
+    public static func strategies(instrumentCount: Int) throws(ModelArtifactError) -> ExampleStrategySet {
+        let instruments = (0..<instrumentCount).map { InstrumentId(rawValue: UInt32($0)) }
+        let lot = Quantity(rawValue: 100 * FixedPointScale.scale)
+        let limits = StrategyLimits(maxPosition: Quantity(rawValue: 2_000 * FixedPointScale.scale),
+                                    maxOrderSize: Quantity(rawValue: 500 * FixedPointScale.scale))
+        let momentum = ExampleStrategies.momentumCrossover(
+            config: StrategyConfig(id: StrategyId(rawValue: 1), account: account, instruments: instruments,
+                                   limits: limits, lotSize: lot, clock: .receiveTime),
+            source: .inline(fastSpan: 5, slowSpan: 40), grossNotional: 300_000, maxDrawdown: 10_000)
+        let model = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition()))
+        let imbalance = ExampleStrategies.imbalanceReversion(
+            config: StrategyConfig(id: StrategyId(rawValue: 2), account: account, instruments: instruments,
+                                   limits: limits, lotSize: lot, clock: .receiveTime),
+            model: model, grossNotional: 150_000, maxDrawdown: 10_000)
+        return StrategyPair(momentum, imbalance)
+    }
+
+    /// The built-in demo limits: every check on, sized for the example strategies.
+    /// Accounts: 0 "house", 1 "DEMO"; venues: 0 "none", 1 "SIMX".
+    public static func riskLimits(symbols: [String]) throws(InstrumentRegistryErrors) -> RiskLimits {
+        let registry = try registry(symbols: symbols)
+        var limits = RiskLimits(instrumentCount: symbols.count, accountCount: 2, venueCount: 2)
+        limits.adopt(registry)
+        limits.accountNames = ["house", "DEMO"]
+        limits.venueNames = ["none", "SIMX"]
+        for i in limits.instruments.indices {
+            limits.instruments[i].maxOrderQuantity = Quantity(rawValue: 1_000 * FixedPointScale.scale)
+            limits.instruments[i].maxOrderNotional = Notional(Price(rawValue: 250_000 * FixedPointScale.scale))
+            limits.instruments[i].maxPosition = Quantity(rawValue: 4_000 * FixedPointScale.scale)
+            limits.instruments[i].collarBasisPoints = 100
+            limits.instruments[i].ordersPerSecond = 50
+            limits.instruments[i].orderBurst = 20
+        }
+        limits.accounts[1].maxGrossExposure = Notional(Price(rawValue: 1_500_000 * FixedPointScale.scale))
+        limits.accounts[1].maxNetExposure = Notional(Price(rawValue: 1_000_000 * FixedPointScale.scale))
+        limits.accounts[1].maxLoss = Notional(Price(rawValue: 25_000 * FixedPointScale.scale))
+        limits.accounts[1].maxOrderToTradeRatio = Quantity(rawValue: 200 * FixedPointScale.scale)
+        limits.accounts[1].ratioMinimumCount = 200
+        limits.venues[1].ordersPerSecond = 200
+        limits.venues[1].orderBurst = 50
+        limits.global.ordersPerSecond = 400
+        limits.global.orderBurst = 100
+        limits.global.duplicateWindow = .milliseconds(1)
+        limits.global.referenceMaxAge = .seconds(10)
+        limits.global.killOnVenueDisconnect = true
+        return limits
+    }
+
+    /// The instruments as a registry: cent ticks, one-share lots, multiplier 1.
+    public static func registry(symbols: [String]) throws(InstrumentRegistryErrors) -> InstrumentRegistry {
+        try InstrumentRegistry(symbols.map {
+            (symbol: $0, exchange: "SIMX", currency: "USD", tickSize: Price(rawValue: FixedPointScale.scale / 100),
+             lotSize: Quantity(rawValue: FixedPointScale.scale), multiplier: Int64(1))
+        })
+    }
+}
