@@ -11,10 +11,12 @@ demo: deps release
 
 ## test: install what is missing, build and run every test. Serially: the FIX conformance
 ## scripts and the socket tests are timing-bound, and parallel stress tests on two cores
-## would starve them.
+## would starve them. Then the crash test: kill -9 the engine while it trades against the
+## simulated exchange, restart it, and compare positions with the exchange's.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
+	bash scripts/crash-test.sh .build/debug/peregrine 4
 
 build: deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)

@@ -292,3 +292,7 @@ int CSupport_set_nonblocking(int fd, int on) {
 }
 
 #endif // __linux__
+
+void CSupport_line_buffer_stdout(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}

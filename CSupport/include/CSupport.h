@@ -140,6 +140,10 @@ int CSupport_sched_rr(void);
 
 // MARK: - Memory
 
+/// setvbuf(stdout, NULL, _IOLBF, 0): line-buffered standard output (progress lines
+/// reach a log file as they are printed).
+void CSupport_line_buffer_stdout(void);
+
 /// mlockall(MCL_CURRENT | MCL_FUTURE). Returns 0 or an errno.
 int CSupport_lock_all_memory(void);
 

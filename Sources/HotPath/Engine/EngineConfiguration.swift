@@ -14,6 +14,12 @@ public protocol EngineStrategies {
     mutating func onTimer(_ time: Timestamp)
     /// Moves every command the strategies emitted into `sink` and clears their own sinks.
     mutating func drain(into sink: inout OrderSink)
+    /// Continue order ids after `sequence` (see `Strategy.resumeOrderIds`). Cold.
+    mutating func resumeOrderIds(after sequence: UInt64)
+}
+
+extension EngineStrategies {
+    public mutating func resumeOrderIds(after sequence: UInt64) {}
 }
 
 extension StrategyPair: EngineStrategies {}
@@ -54,6 +60,16 @@ public struct EngineConfiguration: Sendable {
     public var journalDirectory: String? = nil
     /// Session date of the feed (yyyymmdd, New York) before the first `T` line arrives.
     public var feedSessionDate: Int = 0
+    /// Directory of the order session's crash-safe store (sequence numbers and sent
+    /// messages). `nil`: an in-memory store that resets sequence numbers at every logon
+    /// (the demo). With a store the engine keeps its numbers across restarts and, after
+    /// recovering from the journal, asks the venue to resend the session's reports.
+    public var fixStoreDirectory: String? = nil
+    /// Rebuild orders and positions from the journal at start-up (when one is configured).
+    public var recoverFromJournal = false
+    /// The venue cancels a session's open orders when it disconnects (FIX cancel-on-
+    /// disconnect): after a crash the engine marks its open orders cancelled.
+    public var venueCancelsOnDisconnect = true
     /// Reconnect delay after a lost connection.
     public var reconnectDelay: Nanoseconds = .seconds(1)
 

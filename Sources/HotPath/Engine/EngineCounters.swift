@@ -23,6 +23,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var omsFaults = 0
     /// Commands the OMS refused locally (cancel or replace of a finished order …).
     public var omsRefusals = 0
+    /// Fills of orders the OMS did not know, adopted from the venue's report.
+    public var adoptedFills = 0
     public var badExecutionReports = 0
     public init() {}
 }

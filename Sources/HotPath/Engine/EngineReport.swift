@@ -44,6 +44,8 @@ public struct EngineReport: Sendable {
     public var journalPath: String?
     public var journalDrops: Int
     public var omsFaultCount: UInt64
+    /// OMS outcomes that are faults, by code (only non-zero ones).
+    public var omsFaults: [(code: String, count: UInt64)]
     public var notes: [String]
 
     /// Reads a stopped engine.
@@ -78,6 +80,10 @@ public struct EngineReport: Sendable {
         journalPath = engine.configuration.journalDirectory
         journalDrops = engine.journalDrops
         omsFaultCount = engine.oms.faultCount
+        omsFaults = OrderEventCode.allCases.filter(\.isFault).compactMap { code in
+            let n = engine.oms.count(of: code)
+            return n > 0 ? ("\(code)", n) : nil
+        }
         notes = engine.log
     }
 
@@ -129,7 +135,10 @@ public struct EngineReport: Sendable {
             out += "  \(Self.pad(l.name, 40)) n=\(l.count)  p50 \(Self.micros(l.p50))  p90 \(Self.micros(l.p90))  p99 \(Self.micros(l.p99))  p99.9 \(Self.micros(l.p999))  max \(Self.micros(l.max))\n"
         }
         out += "journal     : \(journalPath ?? "off")\(journalDrops > 0 ? " (\(journalDrops) records dropped: ring full)" : "")\n"
-        if omsFaultCount > 0 || c.omsFaults > 0 { out += "oms faults  : \(omsFaultCount) (unknown orders, illegal transitions, overfills)\n" }
+        if omsFaultCount > 0 {
+            out += "oms faults  : \(omsFaultCount): " + omsFaults.map { "\($0.code) \($0.count)" }.joined(separator: ", ")
+                + (c.adoptedFills > 0 ? "; \(c.adoptedFills) fill(s) of unknown orders adopted" : "") + "\n"
+        }
         return out
     }
 
@@ -157,7 +166,7 @@ public struct EngineReport: Sendable {
         parts.append("\"risk_rejects\": {" + rejectsByReason.map { "\(Self.jsonString($0.reason)): \($0.count)" }.joined(separator: ", ") + "}")
         parts.append("\"venue_rejects\": \(c.venueRejects), \"kill_switch\": \(Self.jsonString(killSwitch))")
         parts.append("\"positions\": [" + positions.map {
-            "{\"symbol\": \(Self.jsonString($0.symbol)), \"quantity\": \($0.quantity), \"average_price\": \($0.averagePrice), \"mark\": \($0.mark), \"realized\": \($0.realized), \"unrealized\": \($0.unrealized)}"
+            "{\"symbol\": \(Self.jsonString($0.symbol)), \"quantity\": \($0.quantity), \"average_price\": \($0.averagePrice), \"mark\": \($0.mark), \"realized\": \($0.realized), \"unrealized\": \($0.unrealized), \"bought\": \($0.bought), \"sold\": \($0.sold)}"
         }.joined(separator: ", ") + "]")
         parts.append("\"pnl\": {\"realized\": \(realizedPnL), \"unrealized\": \(unrealizedPnL), \"fees\": \(fees)}")
         parts.append("\"latency_ns\": {" + latencies.map {

@@ -67,6 +67,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     let executionRing: SPSCRing<ExecutionEvent>?
     let decisionRing: SPSCRing<JournaledRiskDecision>?
     var journalThread: PinnedThread? = nil
+    /// Configuration changes (text) for the journal thread to write (cold path).
+    let pendingConfigurationRecords = Mutex<[String]>([])
+    /// Operator commands (see EngineControl.swift).
+    let control = EngineControlSlot()
     public internal(set) var journalDrops = 0
 
     // Figures.
@@ -128,8 +132,19 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         var sc = FIXSessionConfiguration(version: configuration.fixVersion, senderCompID: configuration.senderCompID,
                                          targetCompID: configuration.targetCompID, role: .initiator)
         sc.heartbeatIntervalSeconds = configuration.heartbeatSeconds
-        sc.resetOnLogon = true
-        session = FIXSession(configuration: sc, dictionary: nil, store: FIXMemoryStore())
+        let store: any FIXMessageStore
+        if let directory = configuration.fixStoreDirectory {
+            do {
+                store = try FIXFileStore(path: "\(directory)/\(configuration.senderCompID)-\(configuration.targetCompID).fixstore")
+            } catch {
+                throw EngineError("FIX store in \(directory): \(error)")
+            }
+            sc.resetOnLogon = false
+        } else {
+            store = FIXMemoryStore()
+            sc.resetOnLogon = true
+        }
+        session = FIXSession(configuration: sc, dictionary: nil, store: store)
         do {
             if let directory = configuration.journalDirectory {
                 journalWriter = try JournalWriter(directory: directory, name: "engine")
@@ -144,6 +159,94 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             throw EngineError("journal: \(error)")
         }
         session.application = EngineSessionApplication(engine: self)
+        if configuration.recoverFromJournal, let directory = configuration.journalDirectory {
+            recovery = try Self.recover(directory: directory, oms: &oms, risk: &risk, venue: configuration.venue,
+                                        cancelsOnDisconnect: configuration.venueCancelsOnDisconnect)
+            // The venue cancelled our open orders when the old session dropped; settle that
+            // once the session is back and the resent reports are in (a fill that raced
+            // the crash must land on a live order, not on one already marked cancelled).
+            cancelOnDisconnectPending = configuration.venueCancelsOnDisconnect
+            self.strategies.resumeOrderIds(after: recovery.highestSequence)
+            nextEngineOrder = recovery.highestSequence &+ 1
+            if recovery.commands > 0 || recovery.executions > 0, configuration.fixStoreDirectory != nil {
+                // Ask for every report of the session again: fills the journal had not yet
+                // written when the engine stopped come back (duplicates are dropped by ExecID).
+                session.store.nextTargetSequenceNumber = 1
+            }
+        }
+    }
+
+    /// What start-up recovery found in the journal.
+    public struct Recovery: Sendable, Equatable {
+        public var commands = 0
+        public var executions = 0
+        public var openOrdersCancelled = 0
+        /// Highest order-id sequence (low 40 bits) seen; new ids continue above it.
+        public var highestSequence: UInt64 = 0
+        public var problems: [String] = []
+    }
+
+    /// Start-up recovery (zero when none ran).
+    public internal(set) var recovery = Recovery()
+    /// Open orders must be marked cancelled (venue cancel-on-disconnect) once the session
+    /// is logged on again and has caught up.
+    var cancelOnDisconnectPending = false
+
+    /// Replays the journal's accepted commands and the venue's reports into the OMS and
+    /// risk (cold; allocates). Commands refused by risk are skipped (their decision record
+    /// says so); a torn tail ends the replay where the writer would resume.
+    static func recover(directory: String, oms: inout OrderManager, risk: inout PreTradeRisk, venue: VenueId,
+                        cancelsOnDisconnect: Bool) throws(EngineError) -> Recovery {
+        var result = Recovery()
+        var decisions: [UInt64: UInt8] = [:]
+        var commands: [(sequence: UInt64, command: OrderCommand)] = []
+        var executions: [(sequence: UInt64, event: ExecutionEvent)] = []
+        do {
+            let reader = try JournalReader(directory: directory, name: "engine")
+            while let record = try reader.next() {
+                switch record.type {
+                case .orderCommand:
+                    if let c = record.load(as: OrderCommand.self) { commands.append((record.sequence, c)) }
+                case .riskDecision:
+                    if let d = record.load(as: JournaledRiskDecision.self) { decisions[d.orderId] = d.reason }
+                case .executionEvent:
+                    if let e = record.load(as: ExecutionEvent.self) { executions.append((record.sequence, e)) }
+                default:
+                    break
+                }
+            }
+            if reader.stoppedAtTornTail { result.problems.append("journal ends in a torn record (the writer discards it)") }
+        } catch {
+            throw EngineError("journal recovery: \(error)")
+        }
+        // Merge in journal order (commands and reports travel on separate rings, so a
+        // report may be written just before its command: apply commands first when tied).
+        var ci = 0, ei = 0
+        while ci < commands.count || ei < executions.count {
+            let takeCommand = ei >= executions.count
+                || (ci < commands.count && commands[ci].sequence < executions[ei].sequence)
+            if takeCommand {
+                let c = commands[ci].command
+                ci += 1
+                result.highestSequence = max(result.highestSequence, c.orderId.rawValue & ((1 << 40) - 1))
+                // A command whose decision was not written (crash) may or may not have
+                // left: register it; the venue's resent reports settle it.
+                if let reason = decisions[c.orderId.rawValue], reason != 0 { continue }
+                _ = oms.onSend(c, now: c.createdTime)
+                result.commands += 1
+            } else {
+                let e = executions[ei].event
+                ei += 1
+                let r = oms.onExecution(e)
+                if r.code == .unknownOrder, e.executionType == .trade {
+                    _ = oms.reconcile(venue: e.venue, openOrders: EmptyCollection<ExecutionEvent>(),
+                                      executions: CollectionOfOne(e), now: e.receiveTime)
+                }
+                risk.onExecution(e)
+                result.executions += 1
+            }
+        }
+        return result
     }
 
     /// Starts the journal thread (if any) and the engine thread. Throws `SystemError`.
@@ -159,10 +262,21 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                     n += e.consume(limit: 4_096) { _ = writer.append($0, type: .executionEvent, timestamp: now) }
                     return n
                 }
+                func drainConfiguration() {
+                    let texts = pendingConfigurationRecords.withLock { list -> [String] in let v = list; list.removeAll(); return v }
+                    for text in texts {
+                        var bytes = Array(text.utf8)
+                        _ = bytes.withUnsafeMutableBytes { writer.append(type: .configurationChange, timestamp: Clock.now(), payload: UnsafeRawBufferPointer($0)) }
+                    }
+                }
+                var passes = 0
                 while !stopping.load(ordering: .acquiring) {
                     if drain() == 0 { idle.idle() } else { idle.reset() }
+                    passes &+= 1
+                    if passes & 255 == 0 { drainConfiguration() }
                 }
                 while drain() > 0 {}
+                drainConfiguration()
                 try? writer.flush(wait: true)
             }
         }
@@ -218,6 +332,13 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             let now = Clock.now()
             strategies.onTimer(now)
             route(now: now, tickStart: 0, venueTime: .zero)
+            serviceControl(now: now)
+            if cancelOnDisconnectPending, session.isLoggedOn, !session.isAwaitingResend {
+                cancelOnDisconnectPending = false
+                let n = applyCancelOnDisconnect(now: now)
+                recovery.openOrdersCancelled += n
+                if n > 0 { note("\(n) open order(s) marked cancelled (the venue cancels on disconnect)") }
+            }
             if mono &- lastSessionTimerNanos >= 100_000_000 {
                 lastSessionTimerNanos = mono
                 if let link, link.isOpen {
@@ -262,7 +383,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if venueUp {
             venueUp = false
             risk.onVenueDisconnected(configuration.venue, now: now)
-            _ = oms.onVenueDisconnected(configuration.venue, cancelsOnDisconnect: true)
+            if configuration.venueCancelsOnDisconnect { cancelOnDisconnectPending = true }
         }
         link?.close(now: now)
         link = nil
@@ -483,7 +604,17 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             event.strategy = record.strategy
         }
         event.venue = configuration.venue
-        let result = oms.onExecution(event)
+        var result = oms.onExecution(event)
+        if result.code == .unknownOrder && event.executionType == .trade {
+            // A fill for an order we lost track of (sent just before a crash, its command
+            // never journaled) still changes the position: adopt the order from the report.
+            let report = oms.reconcile(venue: event.venue, openOrders: EmptyCollection<ExecutionEvent>(),
+                                       executions: CollectionOfOne(event), now: event.receiveTime)
+            if report.differences.contains(where: { $0.repair == .adoptedOrder }) {
+                result = OrderEventResult(.applied)
+                counters.adoptedFills &+= 1
+            }
+        }
         if result.code.isFault { counters.omsFaults &+= 1 }
         risk.onExecution(event)
         if let ring = executionRing, ring.tryPublish(event) != .published { journalDrops &+= 1 }
@@ -497,6 +628,39 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         route(now: event.receiveTime, tickStart: 0, venueTime: .zero)
     }
     // MARK: hot path end
+
+    /// The venue cancelled every open order of the session when it dropped and had nobody
+    /// to tell: apply a cancel report for each (through OMS, risk, strategies and journal).
+    /// Returns the number of orders. Cold path (after a reconnect).
+    func applyCancelOnDisconnect(now: Timestamp) -> Int {
+        var cancels: [ExecutionEvent] = []
+        oms.forEachOrder { _, r in
+            guard r.venue == configuration.venue, !r.isTerminal else { return }
+            var e = ExecutionEvent()
+            e.orderId = r.orderId
+            e.venueOrderId = r.venueOrderId
+            e.instrument = r.instrument
+            e.account = r.account
+            e.strategy = r.strategy
+            e.side = r.side
+            e.price = r.price
+            e.orderQuantity = r.quantity
+            e.cumulativeQuantity = r.filledQuantity
+            e.executionType = .canceled
+            e.orderStatus = .canceled
+            e.transactTime = now
+            e.receiveTime = now
+            cancels.append(e)
+        }
+        for e in cancels { onExecution(e) }
+        return cancels.count
+    }
+
+    /// Queues a risk-limits change for the journal (cold: allocates its text).
+    func journalLimitsChange(_ change: RiskLimitsChange) {
+        let text = "risk limits version \(change.current.version) at \(change.time):\n" + change.differences.joined(separator: "\n")
+        pendingConfigurationRecords.withLock { $0.append(text) }
+    }
 
     func onLogon() {
         venueUp = true

@@ -13,6 +13,10 @@ public enum ProcessControls {
     /// Undoes `lockAllMemory`.
     public static func unlockAllMemory() { _ = CSupport_unlock_all_memory() }
 
+    /// Makes standard output line-buffered (set-up, before printing), so a command's
+    /// progress lines reach a pipe or log file as they are printed.
+    public static func lineBufferStandardOutput() { CSupport_line_buffer_stdout() }
+
     /// The soft RLIMIT_MEMLOCK in bytes; `UInt64.max` for unlimited.
     public static var memlockLimit: UInt64 { CSupport_memlock_limit() }
 

@@ -17,6 +17,15 @@ public protocol Strategy {
     mutating func onCEPOutput(_ output: CEPOutput)
     mutating func onOrderUpdate(_ event: ExecutionEvent)
     mutating func onTimer(_ time: Timestamp)
+    /// Continues order ids after `sequence` (the highest per-strategy sequence — the low 40
+    /// bits of an `OrderId` — a previous run used), so ClOrdIDs stay unique across restarts.
+    /// Cold: called once at start-up after journal recovery.
+    mutating func resumeOrderIds(after sequence: UInt64)
+}
+
+extension Strategy {
+    /// Strategies that do not make their own ids have nothing to resume.
+    public mutating func resumeOrderIds(after sequence: UInt64) {}
 }
 
 /// Stage 1: turns market events and CEP outputs into `Signal`s (at most one per call).
@@ -130,6 +139,10 @@ public struct ComposedStrategy<Alpha: AlphaModel, Portfolio: PortfolioConstructi
         rebalance(time: book.now, onlySlot: -1)
     }
 
+    public mutating func resumeOrderIds(after sequence: UInt64) {
+        if book.nextSequence <= sequence { book.nextSequence = sequence &+ 1 }
+    }
+
     /// Stores a signal and rebuilds the targets; false when the signal is not for us.
     @inlinable
     mutating func accept(_ signal: Signal, time: Timestamp) -> Bool {
@@ -180,6 +193,10 @@ public struct StrategyPair<First: Strategy, Second: Strategy> {
     }
     @inlinable public mutating func onTimer(_ time: Timestamp) {
         first.onTimer(time); second.onTimer(time)
+    }
+    /// Forwards to both strategies (cold).
+    public mutating func resumeOrderIds(after sequence: UInt64) {
+        first.resumeOrderIds(after: sequence); second.resumeOrderIds(after: sequence)
     }
     /// Appends both sinks' commands (first's, then second's) to `sink` and clears them.
     @inlinable public mutating func drain(into sink: inout OrderSink) {

@@ -86,8 +86,9 @@ public final class SimulatedExchange: @unchecked Sendable {
     var lastTimerNanos: UInt64 = 0
     var lastFeedSecond: Int64 = 0
     var accountSession: [UInt32: Int] = [:]
-    /// Signed filled quantity (raw) per client account and instrument, as the exchange saw it.
-    var clientNet: [UInt32: [Int64]] = [:]
+    /// Bought and sold quantity (raw) per client account and instrument, as the exchange filled it.
+    var clientBought: [UInt32: [Int64]] = [:]
+    var clientSold: [UInt32: [Int64]] = [:]
     var replyBuffer = [UInt8]()
 
     public init(configuration: SimulatedExchangeConfiguration) {
@@ -109,7 +110,14 @@ public final class SimulatedExchange: @unchecked Sendable {
     /// The net position the exchange has filled for a client account in an instrument.
     /// Read after `stop` (exchange-thread state).
     public func clientPosition(account: AccountId, instrument: InstrumentId) -> Quantity {
-        Quantity(rawValue: clientNet[account.rawValue]?[Int(instrument.rawValue)] ?? 0)
+        let t = clientTotals(account: account, instrument: instrument)
+        return t.bought - t.sold
+    }
+
+    /// Quantity bought and sold by a client account in an instrument (after `stop`).
+    public func clientTotals(account: AccountId, instrument: InstrumentId) -> (bought: Quantity, sold: Quantity) {
+        let i = Int(instrument.rawValue)
+        return (Quantity(rawValue: clientBought[account.rawValue]?[i] ?? 0), Quantity(rawValue: clientSold[account.rawValue]?[i] ?? 0))
     }
 
     /// Live orders of a client account resting in the books (after `stop`).
@@ -142,7 +150,10 @@ public final class SimulatedExchange: @unchecked Sendable {
             var c = FIXSessionConfiguration(version: configuration.version, senderCompID: configuration.compID,
                                             targetCompID: client.compID, role: .acceptor)
             c.heartbeatIntervalSeconds = configuration.heartbeatSeconds
-            c.resetOnLogon = true
+            // Sequence numbers and sent messages live as long as the exchange: a client that
+            // reconnects without ResetSeqNumFlag continues its session and may ask for a
+            // resend of every report (crash recovery); one sending 141=Y starts afresh.
+            c.resetOnLogon = false
             let session = FIXSession(configuration: c, dictionary: nil, store: FIXMemoryStore())
             session.application = ExchangeApplication(exchange: self, account: client.account)
             sessions.append(session)
@@ -349,9 +360,14 @@ public final class SimulatedExchange: @unchecked Sendable {
                 link.session.send(.executionReport) { $0.appendExecutionReportBody(e, symbol: symbol) }
                 if e.executionType == .trade {
                     clientFills.add(1, ordering: .relaxed)
-                    let i = Int(e.instrument.rawValue)
-                    if clientNet[e.account.rawValue] == nil { clientNet[e.account.rawValue] = Array(repeating: 0, count: markets.count) }
-                    if i < markets.count { clientNet[e.account.rawValue]![i] &+= e.side.sign &* e.lastQuantity.rawValue }
+                    let i = Int(e.instrument.rawValue), a = e.account.rawValue
+                    if clientBought[a] == nil {
+                        clientBought[a] = Array(repeating: 0, count: markets.count)
+                        clientSold[a] = Array(repeating: 0, count: markets.count)
+                    }
+                    if i < markets.count {
+                        if e.side == .buy { clientBought[a]![i] &+= e.lastQuantity.rawValue } else { clientSold[a]![i] &+= e.lastQuantity.rawValue }
+                    }
                 }
             }
             touched |= 1 << UInt64(s & 63)

@@ -77,6 +77,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        ProcessControls.lineBufferStandardOutput()
         if let data {
             throw ValidationError("--data \(data): replaying recorded files through the demo is not built yet; use `peregrine feed replay` to run recorded LEAN files through the filters.")
         }

@@ -1,16 +1,159 @@
 import ArgumentParser
+import PeregrineCore
+import PeregrineEngine
+import PeregrinePlatform
+import PeregrineRisk
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `peregrine run --config FILE`: the engine for real use (issue 7 fills it in).
+/// `peregrine run --config FILE`: the engine with the example strategies against a venue
+/// and feed from configuration, operator commands on a local control socket, recovery from
+/// the journal on start-up.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the engine from a configuration file (not built yet)."
+        abstract: "Run the engine from a configuration file (see config/engine.conf), with operator commands on a control socket.",
+        discussion: """
+        Connects to the FIX venue and the IQFeed-protocol feed named in the file, trades the example \
+        strategies, journals every event, and (with recover = yes) rebuilds orders and positions from \
+        the journal at start-up. Operator commands: `peregrine ctl --socket PATH status|positions|kill|reset|reload-limits FILE|stop`. \
+        SIGINT/SIGTERM stop cleanly (logout, journal flushed) and print the run report.
+        """
     )
 
-    @Option(name: .long, help: "Engine configuration file.")
+    @Option(help: "Engine configuration file.")
     var config: String
 
+    @Option(help: "Stop after this many seconds (default: until SIGINT/SIGTERM or `ctl stop`).")
+    var seconds: Int?
+
+    @Option(help: "Write the run report as JSON here on exit.")
+    var report: String?
+
+    @Flag(help: "Check the configuration and the risk limits, print the effective settings, and exit.")
+    var check = false
+
     func run() throws {
-        throw ValidationError("`peregrine run` is not built yet: it arrives with the demo and latency suite (issue 7). Config given: \(config)")
+        ProcessControls.lineBufferStandardOutput()
+        let parsed: EngineConfigFile
+        do {
+            parsed = try EngineConfigFile.parse(try DemoCommand.readFile(config), source: config)
+        } catch let errors as EngineConfigErrors {
+            throw ValidationError("configuration problems:\n\(errors)")
+        }
+        let engineConfiguration = parsed.engine
+        let limits = try Self.limits(parsed)
+        if check {
+            print("configuration \(config): OK")
+            print("  symbols \(engineConfiguration.symbols.joined(separator: ", ")); venue \(engineConfiguration.orderEntry) as \(engineConfiguration.senderCompID)->\(engineConfiguration.targetCompID) (\(engineConfiguration.fixVersion)); feed \(engineConfiguration.feed)")
+            print("  journal \(engineConfiguration.journalDirectory ?? "off"), FIX store \(engineConfiguration.fixStoreDirectory ?? "memory (reset on logon)"), recover \(engineConfiguration.recoverFromJournal)")
+            print("  risk limits: \(parsed.riskFile ?? "built-in demo limits")")
+            for line in limits.effectiveConfiguration { print("    \(line)") }
+            return
+        }
+        if let directory = engineConfiguration.journalDirectory { try DemoCommand.makeDirectories(directory) }
+        if let directory = engineConfiguration.fixStoreDirectory { try DemoCommand.makeDirectories(directory) }
+        if let path = parsed.controlSocket, let slash = path.lastIndex(of: "/") {
+            try DemoCommand.makeDirectories(String(path[..<slash]))
+        }
+        let engine = try TradingEngine(configuration: engineConfiguration,
+                                       strategies: try ExampleSetup.strategies(instrumentCount: engineConfiguration.symbols.count),
+                                       riskLimits: limits)
+        let r = engine.recovery
+        if r.commands > 0 || r.executions > 0 {
+            print("recovered from the journal: \(r.commands) commands, \(r.executions) venue reports; \(r.openOrdersCancelled) open orders marked cancelled (venue cancels on disconnect); positions:")
+            print(engine.positionsText())
+        }
+        for p in r.problems { print("recovery: \(p)") }
+        DemoCommand.installSignalHandlers()
+        let stopRequested = Atomic<Bool>(false)
+        var server: ControlServer? = nil
+        if let path = parsed.controlSocket {
+            server = try ControlServer(path: path) { line in
+                Self.answer(line, engine: engine, parsed: parsed, stop: { stopRequested.store(true, ordering: .relaxed) })
+            }
+            print("control socket \(path): peregrine ctl --socket \(path) status")
+        }
+        let started = Clock.monotonicNanos()
+        try engine.start()
+        print("engine running: venue \(engineConfiguration.orderEntry), feed \(engineConfiguration.feed), symbols \(engineConfiguration.symbols.joined(separator: ", ")); Ctrl-C stops")
+        var nextProgress = started + 10_000_000_000
+        while !demoInterrupted.load(ordering: .relaxed) && !stopRequested.load(ordering: .relaxed) {
+            if let seconds, Clock.monotonicNanos() - started > UInt64(seconds) * 1_000_000_000 { break }
+            var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+            nanosleep(&pause, nil)
+            if Clock.monotonicNanos() >= nextProgress {
+                nextProgress += 10_000_000_000
+                let p = engine.progress
+                print("events \(p.marketEvents)  orders \(p.ordersSent)  fills \(p.fills)  risk rejects \(p.riskRejects)  venue \(p.venueConnected ? "up" : "DOWN")\(p.killSwitchEngaged ? "  KILL SWITCH" : "")  \(p.lastNote)")
+            }
+        }
+        server?.stop()
+        engine.stop()
+        let result = EngineReport(engine: engine, seconds: Double(Clock.monotonicNanos() - started) / 1e9)
+        print(result.text, terminator: "")
+        if let report { try DemoCommand.write(result.json, to: report) }
+    }
+
+    static func limits(_ parsed: EngineConfigFile) throws -> RiskLimits {
+        let symbols = parsed.engine.symbols
+        guard let file = parsed.riskFile else { return try ExampleSetup.riskLimits(symbols: symbols) }
+        do {
+            return try RiskConfigParser.parse(try DemoCommand.readFile(file), source: file, instruments: ExampleSetup.registry(symbols: symbols),
+                                              accounts: ["house", parsed.engine.accountName], venues: ["none", parsed.engine.targetCompID])
+        } catch let errors as RiskConfigErrors {
+            throw ValidationError("risk limits problems:\n\(errors)")
+        }
+    }
+
+    /// One control-socket command line → its answer.
+    static func answer(_ line: String, engine: TradingEngine<ExampleStrategySet>, parsed: EngineConfigFile, stop: () -> Void) -> String {
+        let words = line.split(separator: " ").map(String.init)
+        switch words.first ?? "" {
+        case "status": return engine.perform(.status)
+        case "positions": return engine.perform(.positions)
+        case "kill": return engine.perform(.killSwitch)
+        case "reset": return engine.perform(.resetKillSwitch)
+        case "reload-limits":
+            var p = parsed
+            if words.count > 1 { p.riskFile = words[1] }
+            guard p.riskFile != nil else { return "error: reload-limits needs a file (none in the configuration)" }
+            do {
+                var limits = try limits(p)
+                limits.version = UInt64(Clock.now().nanosecondsSinceEpoch / 1_000_000_000)
+                return engine.perform(.reloadLimits(limits))
+            } catch {
+                return "error: \(error)"
+            }
+        case "stop":
+            stop()
+            return "stopping"
+        case "help", "":
+            return "commands: status, positions, kill, reset, reload-limits [FILE], stop"
+        default:
+            return "error: unknown command '\(words[0])'; commands: status, positions, kill, reset, reload-limits [FILE], stop"
+        }
+    }
+}
+
+/// `peregrine ctl`: send one operator command to a running `peregrine run`.
+struct CtlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctl",
+        abstract: "Send an operator command to a running engine: status, positions, kill, reset, reload-limits [FILE], stop."
+    )
+
+    @Option(help: "The engine's control socket (control_socket in its configuration).")
+    var socket: String
+
+    @Argument(help: "The command and its arguments.")
+    var command: [String]
+
+    func run() throws {
+        let answer = try ControlServer.send(command.joined(separator: " "), to: socket)
+        print(answer)
+        if answer.hasPrefix("error:") { throw ExitCode(1) }
     }
 }

@@ -114,6 +114,10 @@ public final class FIXSession {
     public var nextTargetSequenceNumber: Int { store.nextTargetSequenceNumber }
     /// Whether Logon has been exchanged and no Logout sent.
     public var isLoggedOn: Bool { state == .loggedOn }
+    /// Whether a gap is being filled: a ResendRequest of ours is outstanding or messages
+    /// wait in the queue for it. An application that recovers from the counterparty's
+    /// resent messages waits for this to turn false.
+    public var isAwaitingResend: Bool { resendRange != nil || !queue.isEmpty }
 
     // MARK: - Connection events
 
