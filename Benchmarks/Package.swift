@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "PeregrineRisk", package: "Peregrine"),
                 .product(name: "PeregrineOMS", package: "Peregrine"),
                 .product(name: "PeregrineCEP", package: "Peregrine"),
+                .product(name: "PeregrineStrategy", package: "Peregrine"),
                 .product(name: "PeregrineSimVenue", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

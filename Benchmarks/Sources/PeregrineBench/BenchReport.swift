@@ -6,10 +6,12 @@ struct BenchReport {
     struct Figure { let name: String; let value: Double; let unit: String }
     struct Latency { let name: String; let p50: UInt64; let p90: UInt64; let p99: UInt64; let p999: UInt64; let max: UInt64; let samples: Int }
     struct Ratio { let name: String; let numerator: String; let denominator: String; let value: Double; let better: String }
+    struct Goal { let name: String; let value: Double; let limit: Double; let unit: String; let met: Bool }
 
     private(set) var figures: [Figure] = []
     private(set) var latencies: [Latency] = []
     private(set) var ratios: [Ratio] = []
+    private(set) var goals: [Goal] = []
     private(set) var histograms: [String: [UInt64]] = [:]   // name -> samples (for the chart)
 
     /// Records a plain figure and prints it at once (progress is visible while running).
@@ -40,14 +42,26 @@ struct BenchReport {
         print("\(name).max \(l.max) ns")
     }
 
-    /// Prints `ratio NAME VALUE` = p50(numerator) / p50(denominator) for two latencies, or
-    /// figure(numerator) / figure(denominator) for two plain figures.
-    mutating func addRatio(name: String, numerator: String, denominator: String) {
+    /// Prints `ratio NAME VALUE` = p50(numerator) / p50(denominator) for two latencies (or
+    /// another percentile: 90, 99, 99.9, 100 = max), or figure(numerator) / figure(denominator)
+    /// for two plain figures.
+    mutating func addRatio(name: String, numerator: String, denominator: String, percentile: Double = 50) {
         let value: Double
         let better: String
+        var label = ""
         if let n = latencies.first(where: { $0.name == numerator }), let d = latencies.first(where: { $0.name == denominator }) {
-            value = Double(n.p50) / Double(Swift.max(d.p50, 1))
+            func pick(_ l: Latency) -> UInt64 {
+                switch percentile {
+                case 90: return l.p90
+                case 99: return l.p99
+                case 99.9: return l.p999
+                case 100: return l.max
+                default: return l.p50
+                }
+            }
+            value = Double(pick(n)) / Double(Swift.max(pick(d), 1))
             better = "lower"
+            if percentile != 50 { label = percentile == 100 ? ".max" : ".p\(Self.format(percentile).replacingOccurrences(of: ".", with: "_"))" }
         } else if let n = figures.first(where: { $0.name == numerator }), let d = figures.first(where: { $0.name == denominator }) {
             value = n.value / (d.value == 0 ? 1 : d.value)
             better = n.unit.hasSuffix("/s") ? "higher" : "lower"
@@ -55,8 +69,23 @@ struct BenchReport {
             print("ratio \(name) skipped (missing \(numerator) or \(denominator))")
             return
         }
-        ratios.append(Ratio(name: name, numerator: numerator, denominator: denominator, value: value, better: better))
-        print("ratio \(name) \(Self.format(value)) (\(numerator) / \(denominator); \(better) is better)")
+        ratios.append(Ratio(name: name, numerator: numerator + label, denominator: denominator + label, value: value, better: better))
+        print("ratio \(name) \(Self.format(value)) (\(numerator + label) / \(denominator + label); \(better) is better)")
+    }
+
+    /// Prints `goal NAME VALUE UNIT <= LIMIT: met` or `… MISSED by X (Y %)` (a goal is an upper
+    /// bound; `limit` 0 means "must be 0").
+    mutating func addGoal(name: String, value: Double, limit: Double, unit: String) {
+        let met = value <= limit
+        goals.append(Goal(name: name, value: value, limit: limit, unit: unit, met: met))
+        var line = "goal \(name) \(Self.format(value)) \(unit) <= \(Self.format(limit)): "
+        if met {
+            line += "met"
+        } else {
+            line += "MISSED by \(Self.format(value - limit)) \(unit)"
+            if limit > 0 { line += " (\(Self.format((value / limit - 1) * 100)) % over)" }
+        }
+        print(line)
     }
 
     static func format(_ v: Double) -> String {
@@ -75,6 +104,9 @@ struct BenchReport {
         }.joined(separator: ", ") + "]")
         parts.append("\"ratios\": [" + ratios.map {
             "{\"name\": \(q($0.name)), \"numerator\": \(q($0.numerator)), \"denominator\": \(q($0.denominator)), \"value\": \($0.value), \"better\": \(q($0.better))}"
+        }.joined(separator: ", ") + "]")
+        parts.append("\"goals\": [" + goals.map {
+            "{\"name\": \(q($0.name)), \"value\": \($0.value), \"limit\": \($0.limit), \"unit\": \(q($0.unit)), \"met\": \($0.met)}"
         }.joined(separator: ", ") + "]")
         return "{\n  " + parts.joined(separator: ",\n  ") + "\n}\n"
     }
