@@ -214,7 +214,7 @@ let package = Package(
             name: "PeregrineEngine",
             dependencies: ["PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                            "PeregrineMarketData", "PeregrineStrategy", "PeregrineRisk", "PeregrineOMS",
-                           "PeregrineModels", "PeregrineFIX", "PeregrineFIXTransport"],
+                           "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport"],
             path: "Sources/HotPath/Engine",
             swiftSettings: swiftSettings
         ),
@@ -347,7 +347,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: ["PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                           "PeregrineOMS", "PeregrineModels", "PeregrineFIX", "PeregrineMarketData", "PeregrinePlatform",
+                           "PeregrineOMS", "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineMarketData", "PeregrinePlatform",
                            "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/EngineTests",
             swiftSettings: swiftSettings

@@ -52,15 +52,17 @@ struct EndToEndTests {
         var configuration = EngineConfiguration(symbols: symbols, orderEntry: .loopback(port: exchange.fixPort),
                                                 feed: .loopback(port: exchange.feedPort))
         configuration.journalDirectory = directory
+        let queries = try ExampleSetup.queries(instrumentCount: symbols.count)
         let engine = try TradingEngine(configuration: configuration,
-                                       strategies: try ExampleSetup.strategies(instrumentCount: symbols.count),
-                                       riskLimits: try ExampleSetup.riskLimits(symbols: symbols))
+                                       strategies: try ExampleSetup.strategies(instrumentCount: symbols.count, queries: queries),
+                                       riskLimits: try ExampleSetup.riskLimits(symbols: symbols), queries: queries)
         try engine.start()
         let traded = Self.wait(seconds: 40) { engine.progress.fills >= 20 && engine.progress.marketEvents >= 150 }
         engine.stop()
         exchange.stop()
         #expect(traded, "fills after 40 s: \(engine.progress.fills); log: \(engine.log.suffix(5))")
         #expect(engine.counters.marketEvents > 100)
+        #expect(engine.counters.cepOutputs > 100, "the CQL EMAs reached the strategies")
         #expect(engine.counters.ordersSent > 0)
         #expect(engine.counters.badExecutionReports == 0)
         #expect(engine.oms.faultCount == 0, "OMS faults: unknown orders, illegal transitions or overfills")
@@ -153,6 +155,34 @@ struct EndToEndTests {
         #expect(engine.risk.killSwitchCause == .venueDisconnected)
         #expect(engine.log.contains { $0.contains("order session lost") })
         #expect(engine.log.contains { $0.hasPrefix("order entry: ") }, "a refused reconnect is logged: \(engine.log.suffix(5))")
+    }
+}
+
+@Suite struct ExampleSetupTests {
+    @Test func shippedMomentumCQLMatchesTheBuiltInQueries() throws {
+        let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        var text = ""
+        if let f = fopen("/" + path + "/config/momentum.cql", "r") {
+            var line = [CChar](repeating: 0, count: 4096)
+            while fgets(&line, 4096, f) != nil { text += String(cString: line) }
+            fclose(f)
+        }
+        func statements(_ s: String) -> [String] {
+            s.split(separator: "\n").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty && !$0.hasPrefix("--") }
+        }
+        #expect(!text.isEmpty, "config/momentum.cql is readable")
+        #expect(statements(text) == statements(ExampleSetup.momentumCQL))
+        let queries = try ExampleSetup.queries(instrumentCount: 3, source: text, file: "config/momentum.cql")
+        #expect(queries.streamId(named: "mid_ema_fast") != nil && queries.streamId(named: "mid_ema_slow") != nil)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = self
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return String(s)
     }
 }
 

@@ -28,6 +28,7 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// fix_store = var/fix            # order-session store directory (sequence numbers survive restarts)
 /// recover = yes                  # rebuild orders and positions from the journal at start-up
 /// risk = config/risk.conf        # risk limits (RiskConfigParser format); default: built-in limits
+/// cql = config/momentum.cql      # continuous queries the strategies read; default: the built-in ones
 /// control_socket = var/peregrine.sock   # operator commands (`peregrine ctl`)
 /// cpu = 1                        # pin the engine thread
 /// spin = no                      # spin when idle (isolated cores only)
@@ -51,10 +52,12 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 public struct EngineConfigFile: Sendable {
     public var engine: EngineConfiguration
     public var riskFile: String?
+    /// Continuous queries for the strategies (default: `ExampleSetup.momentumCQL`).
+    public var cqlFile: String?
     public var controlSocket: String?
 
     static let keys: [String: [String]] = [
-        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "control_socket", "cpu", "spin", "socket_mode"],
+        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect"],
         "feed": ["kind", "host", "port"],
     ]
@@ -175,7 +178,8 @@ public struct EngineConfigFile: Sendable {
         }
         configuration.venueCancelsOnDisconnect = bool("venue.cancels_on_disconnect", true)
         if !problems.isEmpty { throw EngineConfigErrors(problems: problems.sorted { $0.line < $1.line }) }
-        return EngineConfigFile(engine: configuration, riskFile: string("engine.risk"), controlSocket: string("engine.control_socket"))
+        return EngineConfigFile(engine: configuration, riskFile: string("engine.risk"), cqlFile: string("engine.cql"),
+                                controlSocket: string("engine.control_socket"))
     }
 
     static func trim<S: StringProtocol>(_ s: S) -> String {

@@ -1,4 +1,5 @@
 import PeregrineCore
+import PeregrineCEP
 import PeregrineFIX
 import PeregrineOMS
 import PeregrinePlatform
@@ -10,6 +11,8 @@ import PeregrineMarketData
 /// every call is static.
 public protocol EngineStrategies {
     mutating func onMarketEvent(_ event: MarketEvent)
+    /// A result of the engine's continuous queries (CQL), after the market event that made it.
+    mutating func onCEPOutput(_ output: CEPOutput)
     mutating func onOrderUpdate(_ event: ExecutionEvent)
     mutating func onTimer(_ time: Timestamp)
     /// Moves every command the strategies emitted into `sink` and clears their own sinks.
@@ -20,6 +23,7 @@ public protocol EngineStrategies {
 
 extension EngineStrategies {
     public mutating func resumeOrderIds(after sequence: UInt64) {}
+    public mutating func onCEPOutput(_ output: CEPOutput) {}
 }
 
 extension StrategyPair: EngineStrategies {}

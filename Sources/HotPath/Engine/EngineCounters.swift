@@ -10,6 +10,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var feedOverflowBytes = 0
     public var marketEvents = 0
     public var marketEventsDropped = 0
+    /// Results of the continuous queries delivered to the strategies.
+    public var cepOutputs = 0
     public var ordersSent = 0
     public var cancelsSent = 0
     public var replacesSent = 0

@@ -1,3 +1,4 @@
+import PeregrineCEP
 import PeregrineCore
 import PeregrineModels
 import PeregrineRisk
@@ -9,10 +10,26 @@ public enum ExampleSetup {
     /// Account 1 ("DEMO") trades; account 0 is the house.
     public static let account = AccountId(rawValue: 1)
 
-    /// Momentum crossover (EMA 5/40 on quotes, passive limits re-priced after 50 ms) and
-    /// imbalance mean reversion (the sample logistic model, marketable limits), both on
-    /// every instrument, 100-share lots, ±2,000 shares per instrument and strategy.
-    public static func strategies(instrumentCount: Int) throws(ModelArtifactError) -> ExampleStrategySet {
+    /// The momentum strategy's continuous queries (also in `config/momentum.cql`): fast and
+    /// slow EMAs of each instrument's quote mid, which the crossover alpha reads.
+    public static let momentumCQL = """
+        -- Momentum crossover inputs: EMAs of the quote mid per instrument (spans in quotes).
+        INSERT INTO mid_ema_fast SELECT EMA(mid, 5) AS ema FROM quotes GROUP BY instrument;
+        INSERT INTO mid_ema_slow SELECT EMA(mid, 40) AS ema FROM quotes GROUP BY instrument;
+        """
+
+    /// Compiles `source` (default: `momentumCQL`) for `instrumentCount` instruments.
+    public static func queries(instrumentCount: Int, source: String = momentumCQL,
+                               file: String = "momentum.cql") throws(CQLError) -> CQLQuerySet {
+        try CQL.compile(source, file: file, options: CQLOptions(instruments: instrumentCount))
+    }
+
+    /// Momentum crossover (EMA 5/40 of the mid, computed by the CEP engine from `queries`'
+    /// `mid_ema_fast` and `mid_ema_slow` streams — or inline when `queries` is nil;
+    /// passive limits re-priced after 50 ms) and imbalance mean reversion (the sample
+    /// logistic model, marketable limits), both on every instrument, 100-share lots,
+    /// ±2,000 shares per instrument and strategy.
+    public static func strategies(instrumentCount: Int, queries: CQLQuerySet? = nil) throws(ModelArtifactError) -> ExampleStrategySet {
         let instruments = (0..<instrumentCount).map { InstrumentId(rawValue: UInt32($0)) }
         let lot = Quantity(rawValue: 100 * FixedPointScale.scale)
         let limits = StrategyLimits(maxPosition: Quantity(rawValue: 2_000 * FixedPointScale.scale),
@@ -20,13 +37,20 @@ public enum ExampleSetup {
         let momentum = ExampleStrategies.momentumCrossover(
             config: StrategyConfig(id: StrategyId(rawValue: 1), account: account, instruments: instruments,
                                    limits: limits, lotSize: lot, clock: .receiveTime),
-            source: .inline(fastSpan: 5, slowSpan: 40), grossNotional: 300_000, maxDrawdown: 10_000)
+            source: source(queries), grossNotional: 300_000, maxDrawdown: 10_000)
         let model = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition()))
         let imbalance = ExampleStrategies.imbalanceReversion(
             config: StrategyConfig(id: StrategyId(rawValue: 2), account: account, instruments: instruments,
                                    limits: limits, lotSize: lot, clock: .receiveTime),
             model: model, grossNotional: 150_000, maxDrawdown: 10_000)
         return StrategyPair(momentum, imbalance)
+    }
+
+    static func source(_ queries: CQLQuerySet?) -> EMACrossoverAlpha.Source {
+        guard let queries, let fast = queries.streamId(named: "mid_ema_fast"), let slow = queries.streamId(named: "mid_ema_slow") else {
+            return .inline(fastSpan: 5, slowSpan: 40)
+        }
+        return .cep(fast: fast, slow: slow)
     }
 
     /// The built-in demo limits: every check on, sized for the example strategies.

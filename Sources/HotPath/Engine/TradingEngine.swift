@@ -1,3 +1,4 @@
+import PeregrineCEP
 import PeregrineCore
 import PeregrineFIX
 import PeregrineFIXTransport
@@ -48,6 +49,9 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     let account: AccountId
     var sink: OrderSink
     var massCancels: [OrderCommand]
+    /// The continuous queries (compiled CQL) run on every market event, or nil.
+    public internal(set) var queries: CQLQuerySet?
+    var cepOutput = CEPOutputBuffer(capacity: 1_024)
     var nextEngineOrder: UInt64 = 1
 
     // Connections (engine thread).
@@ -94,7 +98,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     /// Builds the engine (cold: allocates every table). `riskLimits` must size at least
     /// the configured symbols and accounts 0...1. Throws `EngineError` for bad set-up.
     public init(configuration: EngineConfiguration, strategies: Strategies, riskLimits: RiskLimits,
-                filter filterConfig: MarketDataFilterConfig? = nil) throws(EngineError) {
+                queries: CQLQuerySet? = nil, filter filterConfig: MarketDataFilterConfig? = nil) throws(EngineError) {
         let n = configuration.symbols.count
         guard n > 0 else { throw EngineError("no instruments configured") }
         guard riskLimits.instruments.count >= n else {
@@ -105,6 +109,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         guard let text = FIXInlineText(configuration.accountName) else { throw EngineError("account name too long") }
         self.configuration = configuration
         self.strategies = strategies
+        if let queries, queries.instruments < n {
+            throw EngineError("the continuous queries were compiled for \(queries.instruments) instruments, \(n) configured")
+        }
+        self.queries = queries
         risk = PreTradeRisk(limits: riskLimits)
         var omsConfiguration = configuration.oms
         omsConfiguration.instrumentCount = max(omsConfiguration.instrumentCount, n)
@@ -141,8 +149,12 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             }
             sc.resetOnLogon = false
         } else {
+            // Store-less: a fresh session each logon, and a resend request for our old
+            // messages is answered with a gap fill — stale orders are never re-sent, and
+            // sending allocates nothing.
             store = FIXMemoryStore()
             sc.resetOnLogon = true
+            sc.persistMessages = false
         }
         session = FIXSession(configuration: sc, dictionary: nil, store: store)
         do {
@@ -330,6 +342,11 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if mono &- lastTimerNanos >= 1_000_000 {
             lastTimerNanos = mono
             let now = Clock.now()
+            if queries != nil {
+                // Live: processing time; everything older than now − 1 ns is complete.
+                queries!.onWatermark(now - Nanoseconds(1), into: &cepOutput)
+                deliverCEPOutput()
+            }
             strategies.onTimer(now)
             route(now: now, tickStart: 0, venueTime: .zero)
             serviceControl(now: now)
@@ -468,7 +485,20 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         }
         if let ring = marketRing, ring.tryPublish(event) != .published { journalDrops &+= 1 }
         strategies.onMarketEvent(event)
+        if queries != nil {
+            queries!.onEvent(event, time: event.receiveTime, into: &cepOutput)
+            deliverCEPOutput()
+        }
         route(now: now, tickStart: tickStart, venueTime: event.exchangeTime)
+    }
+
+    /// Hands the queries' results to the strategies and forgets them.
+    func deliverCEPOutput() {
+        let n = cepOutput.count
+        guard n > 0 else { return }
+        for i in 0..<n { strategies.onCEPOutput(cepOutput[i]) }
+        counters.cepOutputs &+= n
+        cepOutput.removeAll()
     }
 
     /// Sends what the strategies emitted through risk → OMS → FIX, then the kill switch's

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PeregrineCEP
 import PeregrineCore
 import PeregrineEngine
 import PeregrineModels
@@ -113,11 +114,13 @@ struct DemoCommand: ParsableCommand {
         engineConfiguration.spin = spin
         engineConfiguration.socketMode = SocketMode(rawValue: socketMode) ?? .blocking
         if let cpu { engineConfiguration.placement = ThreadPlacement(cpu: cpu) }
-        let engine = try TradingEngine(configuration: engineConfiguration, strategies: ExampleSetup.strategies(instrumentCount: list.count),
-                                       riskLimits: limits)
+        let queries = try ExampleSetup.queries(instrumentCount: list.count)
+        let engine = try TradingEngine(configuration: engineConfiguration,
+                                       strategies: ExampleSetup.strategies(instrumentCount: list.count, queries: queries),
+                                       riskLimits: limits, queries: queries)
         Self.installSignalHandlers()
         print("peregrine demo: exchange on FIX 127.0.0.1:\(exchange.fixPort), feed 127.0.0.1:\(exchange.feedPort); symbols \(list.joined(separator: ", "))")
-        print("strategies: momentum crossover (EMA 5/40, passive limits) and imbalance mean reversion (logistic model, marketable limits)")
+        print("strategies: momentum crossover (EMA 5/40 of the mid from the CEP engine, passive limits) and imbalance mean reversion (logistic model, marketable limits)")
         print("trading for \(seconds) s (Ctrl-C stops early with the same report) …")
         try engine.start()
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PeregrineCEP
 import PeregrineCore
 import PeregrineEngine
 import PeregrinePlatform
@@ -58,9 +59,20 @@ struct RunCommand: ParsableCommand {
         if let path = parsed.controlSocket, let slash = path.lastIndex(of: "/") {
             try DemoCommand.makeDirectories(String(path[..<slash]))
         }
+        let n = engineConfiguration.symbols.count
+        let queries: CQLQuerySet
+        do {
+            if let file = parsed.cqlFile {
+                queries = try ExampleSetup.queries(instrumentCount: n, source: try DemoCommand.readFile(file), file: file)
+            } else {
+                queries = try ExampleSetup.queries(instrumentCount: n)
+            }
+        } catch let error as CQLError {
+            throw ValidationError("continuous queries:\n\(error)")
+        }
         let engine = try TradingEngine(configuration: engineConfiguration,
-                                       strategies: try ExampleSetup.strategies(instrumentCount: engineConfiguration.symbols.count),
-                                       riskLimits: limits)
+                                       strategies: try ExampleSetup.strategies(instrumentCount: n, queries: queries),
+                                       riskLimits: limits, queries: queries)
         let r = engine.recovery
         if r.commands > 0 || r.executions > 0 {
             print("recovered from the journal: \(r.commands) commands, \(r.executions) venue reports; \(r.openOrdersCancelled) open orders marked cancelled (venue cancels on disconnect); positions:")
