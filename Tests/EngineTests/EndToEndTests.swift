@@ -138,6 +138,34 @@ struct EndToEndTests {
         #expect(engine.counters.badExecutionReports == 0)
     }
 
+    @Test func operatorCommandsReachTheEngineThread() throws {
+        let symbols = ["SPY"]
+        let exchange = try Self.exchange(symbols: symbols, seed: 13)
+        let configuration = EngineConfiguration(symbols: symbols, orderEntry: .loopback(port: exchange.fixPort),
+                                                feed: .loopback(port: exchange.feedPort))
+        let limits = try ExampleSetup.riskLimits(symbols: symbols)
+        let engine = try TradingEngine(configuration: configuration, strategies: ScriptedStrategies(idle: true), riskLimits: limits)
+        #expect(engine.perform(.status).hasPrefix("error: engine not running"))
+        try engine.start()
+        defer { engine.stop(); exchange.stop() }
+        #expect(Self.wait(seconds: 10) { engine.progress.venueConnected })
+        let status = engine.perform(.status)
+        #expect(status.contains("venue session: logged on"), "\(status)")
+        #expect(engine.perform(.positions).contains("SPY"))
+        #expect(engine.perform(.killSwitch).hasPrefix("kill switch engaged"))
+        #expect(Self.wait(seconds: 2) { engine.progress.killSwitchEngaged })
+        #expect(engine.perform(.resetKillSwitch) == "kill switch reset (was: manual)")
+        #expect(Self.wait(seconds: 2) { !engine.progress.killSwitchEngaged })
+        var wrong = RiskLimits(instrumentCount: 3, accountCount: 2, venueCount: 2)
+        wrong.version = 2
+        #expect(engine.perform(.reloadLimits(wrong)).hasPrefix("error: limits refused"))
+        var tighter = limits
+        tighter.version = 3
+        tighter.instruments[0].maxOrderQuantity = Quantity(rawValue: 10 * FixedPointScale.scale)
+        let answer = engine.perform(.reloadLimits(tighter))
+        #expect(answer.contains("limits applied (version 3)") && answer.contains("maxOrderQuantity"), "\(answer)")
+    }
+
     @Test func lostVenueEngagesTheKillSwitchAndTheEngineReconnects() throws {
         let symbols = ["SPY"]
         let exchange = try Self.exchange(symbols: symbols, seed: 9)

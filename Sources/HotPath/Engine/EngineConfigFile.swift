@@ -29,6 +29,7 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// recover = yes                  # rebuild orders and positions from the journal at start-up
 /// risk = config/risk.conf        # risk limits (RiskConfigParser format); default: built-in limits
 /// cql = config/momentum.cql      # continuous queries the strategies read; default: the built-in ones
+/// backup = 10.0.0.2:7400         # stream the journal to `peregrine backup-server` (acks, resume)
 /// control_socket = var/peregrine.sock   # operator commands (`peregrine ctl`)
 /// cpu = 1                        # pin the engine thread
 /// spin = no                      # spin when idle (isolated cores only)
@@ -55,9 +56,11 @@ public struct EngineConfigFile: Sendable {
     /// Continuous queries for the strategies (default: `ExampleSetup.momentumCQL`).
     public var cqlFile: String?
     public var controlSocket: String?
+    /// A journal backup server (`peregrine backup-server`) to stream the journal to.
+    public var backupServer: SocketAddress?
 
     static let keys: [String: [String]] = [
-        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "control_socket", "cpu", "spin", "socket_mode"],
+        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "backup", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect"],
         "feed": ["kind", "host", "port"],
     ]
@@ -177,9 +180,14 @@ public struct EngineConfigFile: Sendable {
             configuration.accountName = v
         }
         configuration.venueCancelsOnDisconnect = bool("venue.cancels_on_disconnect", true)
+        var backup: SocketAddress? = nil
+        if let text = string("engine.backup") {
+            do { backup = try SocketAddress(parsing: text) } catch { problem(line("engine.backup"), "backup: \(error.reason)") }
+            if configuration.journalDirectory == nil { problem(line("engine.backup"), "backup needs a journal directory") }
+        }
         if !problems.isEmpty { throw EngineConfigErrors(problems: problems.sorted { $0.line < $1.line }) }
         return EngineConfigFile(engine: configuration, riskFile: string("engine.risk"), cqlFile: string("engine.cql"),
-                                controlSocket: string("engine.control_socket"))
+                                controlSocket: string("engine.control_socket"), backupServer: backup)
     }
 
     static func trim<S: StringProtocol>(_ s: S) -> String {

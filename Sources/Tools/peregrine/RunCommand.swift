@@ -2,6 +2,7 @@ import ArgumentParser
 import PeregrineCEP
 import PeregrineCore
 import PeregrineEngine
+import PeregrineJournal
 import PeregrinePlatform
 import PeregrineRisk
 import Synchronization
@@ -88,6 +89,23 @@ struct RunCommand: ParsableCommand {
             }
             print("control socket \(path): peregrine ctl --socket \(path) status")
         }
+        // Journal replication to the backup server, on its own sleeping thread.
+        var replication: (agent: JournalReplicationAgent, thread: PinnedThread)? = nil
+        if let server = parsed.backupServer, let directory = engineConfiguration.journalDirectory {
+            let agent = JournalReplicationAgent(configuration: JournalReplicationConfiguration(directory: directory, journalName: "engine", server: server))
+            let thread = try PinnedThread.start(name: "replication", placement: ThreadPlacement()) {
+                agent.onStart()
+                while !stopRequested.load(ordering: .relaxed) && !demoInterrupted.load(ordering: .relaxed) {
+                    if agent.doWork() == 0 { var pause = timespec(tv_sec: 0, tv_nsec: 1_000_000); nanosleep(&pause, nil) }
+                }
+                // Give the last records a moment to be acknowledged.
+                let until = Clock.monotonicNanos() + 2_000_000_000
+                while Clock.monotonicNanos() < until && agent.status.lagBytes > 0 { _ = agent.doWork() }
+                agent.onClose()
+            }
+            replication = (agent, thread)
+            print("journal replication to \(server)")
+        }
         let started = Clock.monotonicNanos()
         try engine.start()
         print("engine running: venue \(engineConfiguration.orderEntry), feed \(engineConfiguration.feed), symbols \(engineConfiguration.symbols.joined(separator: ", ")); Ctrl-C stops")
@@ -99,11 +117,19 @@ struct RunCommand: ParsableCommand {
             if Clock.monotonicNanos() >= nextProgress {
                 nextProgress += 10_000_000_000
                 let p = engine.progress
-                print("events \(p.marketEvents)  orders \(p.ordersSent)  fills \(p.fills)  risk rejects \(p.riskRejects)  venue \(p.venueConnected ? "up" : "DOWN")\(p.killSwitchEngaged ? "  KILL SWITCH" : "")  \(p.lastNote)")
+                var backup = ""
+                if let r = replication?.agent.status { backup = "  backup \(r.connected ? "acked #\(r.ackedSequence)" : "DOWN")" }
+                print("events \(p.marketEvents)  orders \(p.ordersSent)  fills \(p.fills)  risk rejects \(p.riskRejects)  venue \(p.venueConnected ? "up" : "DOWN")\(p.killSwitchEngaged ? "  KILL SWITCH" : "")\(backup)  \(p.lastNote)")
             }
         }
         server?.stop()
         engine.stop()
+        stopRequested.store(true, ordering: .relaxed)
+        if let replication {
+            replication.thread.join()
+            let r = replication.agent.status
+            print("journal replication: acked #\(r.ackedSequence), \(r.lagRecords) record(s) not yet acknowledged")
+        }
         let result = EngineReport(engine: engine, seconds: Double(Clock.monotonicNanos() - started) / 1e9)
         print(result.text, terminator: "")
         if let report { try DemoCommand.write(result.json, to: report) }
