@@ -84,6 +84,39 @@ struct EndToEndTests {
         #expect(exchange.restingOrders(account: ExampleSetup.account).isEmpty)
     }
 
+    @Test func recordedQuotesAreTheLiquidityInReplayMode() throws {
+        let root = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        guard let found = RecordedReplaySource.discover(dataDirectory: root + "/../shared/data/lean/Data", date: 20131007) else {
+            Issue.record("recorded LEAN ticks not found beside the checkout (../shared/data/lean/Data)")
+            return
+        }
+        #expect(found.symbols == ["IBM"])
+        var c = SimulatedExchangeConfiguration()
+        c.symbols = found.symbols
+        c.replay = RecordedReplaySource(files: found.files, speed: 30)
+        let exchange = SimulatedExchange(configuration: c)
+        try exchange.start()
+        let queries = try ExampleSetup.queries(instrumentCount: 1)
+        let configuration = EngineConfiguration(symbols: found.symbols, orderEntry: .loopback(port: exchange.fixPort),
+                                                feed: .loopback(port: exchange.feedPort))
+        let engine = try TradingEngine(configuration: configuration,
+                                       strategies: try ExampleSetup.strategies(instrumentCount: 1, queries: queries),
+                                       riskLimits: try ExampleSetup.riskLimits(symbols: found.symbols), queries: queries)
+        try engine.start()
+        let traded = Self.wait(seconds: 40) { engine.progress.fills >= 5 }
+        engine.stop()
+        exchange.stop()
+        #expect(traded, "fills \(engine.progress.fills)")
+        let replayed = exchange.replayProgress
+        #expect(replayed.quotes > 100 && replayed.trades > 10, "\(replayed)")
+        // The book the engine saw is the recorded one: IBM traded near $182-186 that morning.
+        let mark = engine.oms.positions.mark(instrument: InstrumentId(rawValue: 0))?.doubleValue ?? 0
+        #expect(mark > 170 && mark < 200, "mark \(mark)")
+        let id = InstrumentId(rawValue: 0)
+        #expect(engine.oms.position(account: ExampleSetup.account, instrument: id).quantity
+                == exchange.clientPosition(account: ExampleSetup.account, instrument: id))
+    }
+
     @Test func orderLifecycleOverFIXPartialFillReplaceCancelRejects() throws {
         let symbols = ["SPY"]
         let exchange = try Self.exchange(symbols: symbols, seed: 5)

@@ -1,4 +1,5 @@
 import PeregrineCore
+import PeregrineMarketData
 import PeregrineOMS
 import PeregrineRisk
 import PeregrineRuntime
@@ -35,6 +36,8 @@ public struct EngineReport: Sendable {
     public var seconds: Double
     public var counters: EngineCounters
     public var rejectsByReason: [(reason: String, count: UInt64)]
+    /// Market events the filters dropped, by reason (non-zero only).
+    public var dropsByReason: [(reason: String, count: Int)]
     public var killSwitch: String
     public var positions: [PositionLine]
     public var realizedPnL: Double
@@ -54,6 +57,10 @@ public struct EngineReport: Sendable {
         counters = engine.counters
         rejectsByReason = RiskRejectReason.allCases.compactMap { reason in
             let n = engine.risk.rejectCount(reason)
+            return n > 0 ? (reason.description, n) : nil
+        }
+        dropsByReason = MarketDataDropReason.allCases.compactMap { reason in
+            let n = engine.filter.counters.dropped(reason)
             return n > 0 ? (reason.description, n) : nil
         }
         killSwitch = engine.risk.isKillSwitchEngaged ? "engaged (\(engine.risk.killSwitchCause))" : "not engaged"
@@ -115,6 +122,9 @@ public struct EngineReport: Sendable {
         let c = counters
         out += "== Peregrine run report (\(Int(seconds.rounded())) s) ==\n"
         out += "market data : \(c.feedLines) feed lines, \(c.marketEvents) events, \(c.marketEventsDropped) dropped by filters, \(c.feedBadLines) malformed\n"
+        if !dropsByReason.isEmpty {
+            out += "              dropped: " + dropsByReason.map { "\($0.reason) \($0.count)" }.joined(separator: ", ") + "\n"
+        }
         out += "orders      : \(c.ordersSent) new, \(c.cancelsSent) cancels, \(c.replacesSent) replaces\n"
         out += "fills       : \(c.fills) (\(Int((Double(c.filledQuantity) / 1e8).rounded())) shares)\n"
         out += "rejects     : \(c.riskRejects) by risk, \(c.venueRejects) by the venue, \(c.rejectedNotConnected) while disconnected, \(c.omsRefusals) refused by the OMS (e.g. cancel of a filled order)\n"
@@ -164,6 +174,7 @@ public struct EngineReport: Sendable {
         parts.append("\"feed_lines\": \(c.feedLines), \"market_events\": \(c.marketEvents), \"dropped\": \(c.marketEventsDropped)")
         parts.append("\"orders\": \(c.ordersSent), \"cancels\": \(c.cancelsSent), \"replaces\": \(c.replacesSent), \"fills\": \(c.fills)")
         parts.append("\"risk_rejects\": {" + rejectsByReason.map { "\(Self.jsonString($0.reason)): \($0.count)" }.joined(separator: ", ") + "}")
+        parts.append("\"filter_drops\": {" + dropsByReason.map { "\(Self.jsonString($0.reason)): \($0.count)" }.joined(separator: ", ") + "}")
         parts.append("\"venue_rejects\": \(c.venueRejects), \"kill_switch\": \(Self.jsonString(killSwitch))")
         parts.append("\"positions\": [" + positions.map {
             "{\"symbol\": \(Self.jsonString($0.symbol)), \"quantity\": \($0.quantity), \"average_price\": \($0.averagePrice), \"mark\": \($0.mark), \"realized\": \($0.realized), \"unrealized\": \($0.unrealized), \"bought\": \($0.bought), \"sold\": \($0.sold)}"

@@ -36,6 +36,8 @@ public struct SimulatedExchangeConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Heartbeat interval the exchange's sessions expect.
     public var heartbeatSeconds = 30
+    /// Recorded data instead of the agents (see `RecordedReplaySource`), or nil.
+    public var replay: RecordedReplaySource? = nil
     /// Longest sleep of the exchange thread when idle (it never spins).
     public var idleSleepNanos = 100_000
 
@@ -90,6 +92,7 @@ public final class SimulatedExchange: @unchecked Sendable {
     var clientBought: [UInt32: [Int64]] = [:]
     var clientSold: [UInt32: [Int64]] = [:]
     var replyBuffer = [UInt8]()
+    var replayState: RecordedReplayState? = nil
 
     public init(configuration: SimulatedExchangeConfiguration) {
         self.configuration = configuration
@@ -105,6 +108,8 @@ public final class SimulatedExchange: @unchecked Sendable {
     public var clientFillCount: Int { clientFills.load(ordering: .relaxed) }
     /// Feed lines published.
     public var feedEventCount: Int { feedEvents.load(ordering: .relaxed) }
+    /// Recorded quotes applied and trades printed so far (replay mode; after `stop`).
+    public var replayProgress: (quotes: Int, trades: Int) { (replayState?.quotesApplied ?? 0, replayState?.tradesPrinted ?? 0) }
     /// Trades printed on the exchange (all participants).
     public var tradeCount: Int { agentTrades.load(ordering: .relaxed) }
     /// The net position the exchange has filled for a client account in an instrument.
@@ -144,7 +149,14 @@ public final class SimulatedExchange: @unchecked Sendable {
             p.instrument = InstrumentId(rawValue: UInt32(i))
             p.start = now
             p.firstAccount = 90_000 + UInt32(i) * 100
+            if configuration.replay != nil {
+                // The recorded book is the liquidity: no agents.
+                p.marketMakerCount = 0; p.noiseTraderCount = 0; p.momentumTraderCount = 0
+            }
             markets.append(SimulatedMarket(parameters: p, seed: configuration.seed &+ UInt64(i)))
+        }
+        if let replay = configuration.replay {
+            replayState = try Self.openReplay(replay, instrumentCount: markets.count, now: now)
         }
         for (i, client) in configuration.clients.enumerated() {
             var c = FIXSessionConfiguration(version: configuration.version, senderCompID: configuration.compID,
@@ -203,7 +215,9 @@ public final class SimulatedExchange: @unchecked Sendable {
             work += link.poll(now: now)
             if !link.isOpen { dropLink(i, now: now) }
         }
-        for m in 0..<markets.count { markets[m].step(until: Clock.now(), into: &output) }
+        let stepTime = Clock.now()
+        for m in 0..<markets.count { markets[m].step(until: stepTime, into: &output) }
+        if replayState != nil { stepReplay(now: stepTime) }
         work += dispatchOutput()
         let mono = Clock.monotonicNanos()
         if mono &- lastTimerNanos >= 100_000_000 {

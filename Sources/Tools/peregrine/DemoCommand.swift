@@ -44,8 +44,14 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Risk limits file (see docs/RISK.md); default: the built-in demo limits.")
     var risk: String?
 
-    @Option(help: "Replay recorded LEAN files from this directory instead of the simulated market (not built yet).")
+    @Option(help: "Trade against recorded data instead of the agents: a LEAN data folder (e.g. ../shared/data/lean/Data); symbols are those with quote ticks on --date.")
     var data: String?
+
+    @Option(help: "With --data: the recorded day (yyyymmdd; default: the earliest with quote ticks).")
+    var date: Int?
+
+    @Option(help: "With --data: recorded seconds per second (from 09:30 New York).")
+    var speed: Double = 10
 
     @Option(help: "Pin the engine thread to this CPU.")
     var cpu: Int?
@@ -79,10 +85,17 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         ProcessControls.lineBufferStandardOutput()
+        var list = symbolList
+        var replay: RecordedReplaySource? = nil
         if let data {
-            throw ValidationError("--data \(data): replaying recorded files through the demo is not built yet; use `peregrine feed replay` to run recorded LEAN files through the filters.")
+            guard let found = RecordedReplaySource.discover(dataDirectory: data, date: date) else {
+                throw ValidationError("--data \(data): no LEAN quote ticks (equity/usa/tick/SYMBOL/YYYYMMDD_quote.zip)\(date.map { " for \($0)" } ?? "") under it")
+            }
+            guard speed > 0 && speed <= 10_000 else { throw ValidationError("--speed must be in (0, 10000]") }
+            list = found.symbols
+            replay = RecordedReplaySource(files: found.files, speed: speed)
+            print("recorded data: \(found.symbols.joined(separator: ", ")) on \(found.date), from 09:30 New York at \(speed)× (the recorded quotes are the exchange's liquidity; recorded trades are printed on the feed)")
         }
-        let list = symbolList
         let started = Clock.monotonicNanos()
         let runDirectory = "\(out)/run-\(Self.stamp())"
         try Self.makeDirectories("\(runDirectory)/journal")
@@ -91,6 +104,7 @@ struct DemoCommand: ParsableCommand {
         var exchangeConfiguration = SimulatedExchangeConfiguration()
         exchangeConfiguration.symbols = list
         exchangeConfiguration.seed = seed
+        exchangeConfiguration.replay = replay
         exchangeConfiguration.markets = list.enumerated().map { i, _ in
             var p = SimulatedMarketParameters()
             if i > 0 { p.initialFairValue = 80 + 40 * Double(i) }   // other symbols: same agents, other price levels
@@ -141,7 +155,9 @@ struct DemoCommand: ParsableCommand {
         let elapsed = Double(Clock.monotonicNanos() - started) / 1e9
         exchange.stop()
         let report = EngineReport(engine: engine, seconds: elapsed)
-        let text = report.text + "exchange    : \(exchange.tradeCount) trades printed, \(exchange.ordersReceivedCount) of our orders/cancels/replaces received, \(exchange.clientFillCount) fills sent to us, \(exchange.feedEventCount) feed lines\n"
+        let replayed = exchange.replayProgress
+        let text = report.text + (replay == nil ? "" : "recorded    : \(replayed.quotes) quotes applied, \(replayed.trades) trades printed\n")
+            + "exchange    : \(exchange.tradeCount) trades printed, \(exchange.ordersReceivedCount) of our orders/cancels/replaces received, \(exchange.clientFillCount) fills sent to us, \(exchange.feedEventCount) feed lines\n"
         print(text, terminator: "")
         try Self.write(text, to: "\(runDirectory)/report.txt")
         try Self.write(report.json, to: "\(runDirectory)/report.json")
