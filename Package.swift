@@ -216,10 +216,7 @@ let package = Package(
                            "PeregrineMarketData", "PeregrineStrategy", "PeregrineRisk", "PeregrineOMS",
                            "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport"],
             path: "Sources/HotPath/Engine",
-            // The engine is generic over the strategies a user writes: whole-module bodies
-            // are serialized so the user's module specializes the hot loop for its own
-            // strategy types (static dispatch end to end) in release builds.
-            swiftSettings: swiftSettings + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+            swiftSettings: swiftSettings
         ),
 
         // MARK: - Tools

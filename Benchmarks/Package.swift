@@ -40,6 +40,8 @@ let package = Package(
                 .product(name: "PeregrineCEP", package: "Peregrine"),
                 .product(name: "PeregrineStrategy", package: "Peregrine"),
                 .product(name: "PeregrineSimVenue", package: "Peregrine"),
+                .product(name: "PeregrineFIXTransport", package: "Peregrine"),
+                .product(name: "PeregrineEngine", package: "Peregrine"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/PeregrineBench",

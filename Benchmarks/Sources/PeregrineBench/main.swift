@@ -4,7 +4,7 @@ import PeregrinePlatform
 import Glibc
 #endif
 
-// peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder] [--json FILE]
+// peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE]
 // Prints one `name value unit` line per figure and a `ratio` line per side-by-side pair.
 // Run latency figures at real-time priority: `chrt -f 1 peregrine-bench --quick`.
 
@@ -18,7 +18,7 @@ while let argument = arguments.next() {
     case "--only": only = arguments.next()
     case "--json": jsonPath = arguments.next()
     case "-h", "--help":
-        print("usage: peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder] [--json FILE]")
+        print("usage: peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE]")
         exit(0)
     default:
         print("unknown argument \(argument); see --help")
@@ -47,6 +47,7 @@ do {
     if only == nil || only == "cep" { runCEPBenchmarks(quick: quick, report: &report) }
     if only == nil || only == "venue" { runVenueBenchmarks(quick: quick, report: &report) }
     if only == nil || only == "ticktoorder" { try runTickToOrderBenchmarks(quick: quick, report: &report) }
+    if only == nil || only == "wiretowire" { runWireToWireBenchmarks(quick: quick, report: &report) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

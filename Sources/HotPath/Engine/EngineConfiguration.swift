@@ -29,10 +29,12 @@ extension EngineStrategies {
 extension StrategyPair: EngineStrategies {}
 
 /// The example strategies run together (the demo's set). The engine's hot functions are
-/// pre-specialized for it (`@_specialize`), so the demo and the benchmarks run statically
-/// dispatched code across the module boundary; another set of strategies gets the same by
-/// adding its type to those attributes, or by calling the engine from code compiled with
-/// `-cross-module-optimization`.
+/// pre-specialized for it and for `LatencyProbeStrategies` (`@_specialize` on `run` and
+/// `onExecution`), so the demo and the benchmarks run statically dispatched code across
+/// the module boundary. Another set of strategies gets the same by adding its type to
+/// those attributes; without that it runs correctly but through generic dispatch.
+/// (Whole-module `-cross-module-optimization` would let any client specialize, but the
+/// Swift 6.3 compiler crashes specializing it in a client module; not used.)
 public typealias ExampleStrategySet = StrategyPair<MomentumCrossoverStrategy, ImbalanceReversionStrategy>
 
 /// Set-up values of a `TradingEngine` (cold; validated by `TradingEngine.init`).

@@ -314,6 +314,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     // MARK: - The engine thread
 
     @_specialize(where Strategies == ExampleStrategySet)
+    @_specialize(where Strategies == LatencyProbeStrategies)
     func run() {
         do { socketEngine = try SocketEngine.make(mode: configuration.socketMode) } catch {
             note("socket engine: \(error)")
@@ -626,6 +627,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     /// An execution report or cancel reject from the venue (engine thread, inside `poll`).
     @_specialize(where Strategies == ExampleStrategySet)
+    @_specialize(where Strategies == LatencyProbeStrategies)
     func onExecution(_ incoming: ExecutionEvent) {
         var event = incoming
         if let record = oms.order(event.orderId) ?? oms.order(event.originalOrderId) {
