@@ -10,9 +10,10 @@ mode=full
 for a in "$@"; do [ "$a" = "--quick" ] && mode=quick; done
 mkdir -p bench-results
 json="bench-results/${mode}.json"
+chart="bench-results/${mode}.html"
 if chrt -f 1 true 2>/dev/null; then
-  exec chrt -f 1 "$bin" "$@" --json "$json"
+  exec chrt -f 1 "$bin" "$@" --json "$json" --chart "$chart"
 else
   echo "# SCHED_FIFO not permitted (run as root for real-time priority); figures will be noisier"
-  exec "$bin" "$@" --json "$json"
+  exec "$bin" "$@" --json "$json" --chart "$chart"
 fi

@@ -72,6 +72,9 @@ enum WireToWire {
         configuration.spin = true
         configuration.placement = ThreadPlacement(cpu: min(1, CPU.onlineCount - 1), policy: RingBenchmarks.policy)
         configuration.venue = VenueId(rawValue: 1)
+        if let every = getenv("PEREGRINE_W2W_SESSION_POLL_EVERY"), let n = UInt64(String(cString: every)), n > 0 {
+            configuration.orderSessionPollEvery = n
+        }
         var limits = RiskLimits(instrumentCount: 1, accountCount: 2, venueCount: 2)
         limits.global.killOnVenueDisconnect = false
         let engine = try TradingEngine(configuration: configuration, strategies: LatencyProbeStrategies(), riskLimits: limits)

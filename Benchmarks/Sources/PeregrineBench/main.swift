@@ -4,21 +4,23 @@ import PeregrinePlatform
 import Glibc
 #endif
 
-// peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE]
+// peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE] [--chart FILE.html]
 // Prints one `name value unit` line per figure and a `ratio` line per side-by-side pair.
 // Run latency figures at real-time priority: `chrt -f 1 peregrine-bench --quick`.
 
 var quick = false
 var only: String? = nil
 var jsonPath: String? = nil
+var chartPath: String? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--quick": quick = true
     case "--only": only = arguments.next()
     case "--json": jsonPath = arguments.next()
+    case "--chart": chartPath = arguments.next()
     case "-h", "--help":
-        print("usage: peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE]")
+        print("usage: peregrine-bench [--quick] [--only rings|sockets|journal|marketdata|fix|models|risk|oms|cep|venue|ticktoorder|wiretowire] [--json FILE] [--chart FILE.html]")
         exit(0)
     default:
         print("unknown argument \(argument); see --help")
@@ -51,6 +53,15 @@ do {
 } catch {
     print("benchmark failed: \(error)")
     exit(1)
+}
+if let chartPath {
+    if let f = fopen(chartPath, "w") {
+        fputs(report.html(title: "peregrine-bench \(quick ? "quick" : "full") — \(CPU.onlineCount) CPUs, policy \(RingBenchmarks.policy)"), f)
+        fclose(f)
+        print("# wrote \(chartPath)")
+    } else {
+        print("# could not write \(chartPath)")
+    }
 }
 if let jsonPath {
     if let f = fopen(jsonPath, "w") {

@@ -76,6 +76,9 @@ public struct EngineConfiguration: Sendable {
     /// The venue cancels a session's open orders when it disconnects (FIX cancel-on-
     /// disconnect): after a crash the engine marks its open orders cancelled.
     public var venueCancelsOnDisconnect = true
+    /// Look at the order session every n-th loop pass (1: every
+    /// pass).
+    public var orderSessionPollEvery: UInt64 = 1
     /// Reconnect delay after a lost connection.
     public var reconnectDelay: Nanoseconds = .seconds(1)
 

@@ -92,6 +92,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     let stopping = Atomic<Bool>(false)
     var thread: PinnedThread? = nil
     var lastTimerNanos: UInt64 = 0
+    var loopCount: UInt64 = 0
     var lastSessionTimerNanos: UInt64 = 0
     public internal(set) var log: [String] = []
 
@@ -336,7 +337,11 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             if mono >= nextConnectAttempt { connect() }
         }
         var work = pollFeed()
-        if let link, link.isOpen {
+        // The order session is looked at every `orderSessionPollEvery`-th pass (a receive
+        // is a system call in the polled modes): market data gets the tighter loop, and an
+        // execution report waits at most a few passes (a microsecond or two).
+        loopCount &+= 1
+        if let link, link.isOpen, loopCount % configuration.orderSessionPollEvery == 0 {
             work += link.poll(now: Clock.now())
             if !link.isOpen { venueLost(link.closeReason) }
         }
