@@ -136,13 +136,19 @@ let package = Package(
             name: "PeregrineFIX",
             dependencies: ["PeregrineCore"],
             path: "Sources/Protocols/FIX",
-            exclude: ["README.md"],
+            exclude: ["README.md", "SETTINGS.md"],
             swiftSettings: swiftSettings
         ),
-        // FIX over sockets: acceptor and initiator transports, message store files.
+        // OpenSSL (Debian libssl-dev), imported by PeregrineFIXTransport alone (FIX over TLS).
+        .systemLibrary(
+            name: "CLibSSL",
+            path: "Sources/Protocols/CLibSSL"
+        ),
+        // FIX over sockets: acceptor and initiator transports, TLS, settings files, message
+        // store files.
         .target(
             name: "PeregrineFIXTransport",
-            dependencies: ["PeregrineFIX", "PeregrineCore", "PeregrinePlatform"],
+            dependencies: ["CLibSSL", "PeregrineFIX", "PeregrineCore", "PeregrinePlatform"],
             path: "Sources/Protocols/FIXTransport",
             swiftSettings: swiftSettings
         ),

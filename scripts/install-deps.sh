@@ -4,8 +4,10 @@
 set -euo pipefail
 # libquickfix-dev and g++ build the QuickFIX peers of the FIX interop tests.
 # postgresql runs the throwaway warehouse cluster of the cold-tier tests
-# (scripts/postgres-test-cluster.sh).
-packages=(liburing-dev libnuma-dev libssl-dev libpq-dev libquickfix-dev g++ postgresql)
+# (scripts/postgres-test-cluster.sh). openssl (the CLI) makes the FIX-over-TLS tests'
+# certificates; tzdata resolves settings-file time zones (America/New_York).
+# python3 runs the crash test's comparison.
+packages=(liburing-dev libnuma-dev libssl-dev libpq-dev libquickfix-dev g++ postgresql openssl tzdata python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

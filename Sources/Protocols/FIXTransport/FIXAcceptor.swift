@@ -14,6 +14,11 @@ import Glibc
 /// connection for a session that already has one (duplicate logon). A connection that
 /// closes before sending anything (a port probe) is shrugged off.
 ///
+/// With `tls`, every connection first completes a TLS handshake (bounded by the settings'
+/// handshake timeout); one that fails — a plaintext client, a client that distrusts our
+/// certificate, a missing client certificate when one is required — is closed after
+/// OpenSSL's alert and logged with the reason. Sessions then see plaintext frames only.
+///
 /// Threads: `start` spawns an accept thread and one thread per connection (blocking, epoll,
 /// io_uring or busy-poll per `mode`); a session is used by one connection thread at a
 /// time. `stop` ends them all (within about one tick) and joins them.
@@ -24,6 +29,8 @@ public final class FIXAcceptor: @unchecked Sendable {
     let address: SocketAddress
     let mode: SocketMode
     let driver: FIXConnectionDriver
+    /// TLS for every connection, or nil for plain TCP.
+    let tls: FIXTLSContext?
     let busy = Mutex<Set<Int>>([])
     let threads = Mutex<[PinnedThread]>([])
     let stopping = Atomic<Bool>(false)
@@ -38,11 +45,14 @@ public final class FIXAcceptor: @unchecked Sendable {
     ///   - sessions: acceptor sessions (role `.acceptor`), each with its store and application.
     ///   - address: where to listen (port 0 picks a free one).
     ///   - mode: how connection threads wait for bytes.
+    ///   - tls: a server-role TLS context (certificate, key, client verification), or nil.
     public init(sessions: [FIXSession], address: SocketAddress, mode: SocketMode = .blocking,
-                driver: FIXConnectionDriver = FIXConnectionDriver()) {
+                tls: FIXTLSContext? = nil, driver: FIXConnectionDriver = FIXConnectionDriver()) {
+        precondition(tls.map { $0.role == .acceptor } ?? true, "an acceptor needs a server-role TLS context")
         self.sessions = sessions
         self.address = address
         self.mode = mode
+        self.tls = tls
         self.driver = driver
     }
 
@@ -153,6 +163,25 @@ public final class FIXAcceptor: @unchecked Sendable {
             return
         }
         defer { engine.close() }
+        let channel: FIXByteChannel
+        if let tls {
+            let secured: FIXTLSConnection
+            do { secured = try FIXTLSConnection(context: tls, connection: connection) } catch {
+                note("TLS set-up failed: \(error); connection closed")
+                connection.close()
+                return
+            }
+            let handshakeDeadline = Clock.monotonicNanos() + tls.settings.handshakeTimeoutNanos
+            guard secured.handshake(deadlineNanos: handshakeDeadline, shouldStop: { stopping.load(ordering: .acquiring) }) else {
+                note("TLS handshake failed: \(secured.failureReason); connection closed")
+                secured.close()
+                return
+            }
+            note("TLS established: \(secured.protocolVersion) \(secured.cipherName)")
+            channel = .tls(secured)
+        } else {
+            channel = .plain(connection)
+        }
         var inbound = FIXInboundBuffer()
         var claimed: Int? = nil
         var refused = false
@@ -164,20 +193,21 @@ public final class FIXAcceptor: @unchecked Sendable {
             }
             if claimed != nil || refused { break }
             if Clock.monotonicNanos() > firstDeadline { refused = true; break }
-            let result = connection.receive(deadlineNanos: Clock.monotonicNanos() + 50_000_000) { inbound.append($0) }
+            let result = channel.receive(deadlineNanos: Clock.monotonicNanos() + 50_000_000) { inbound.append($0) }
             switch result {
             case .received, .wouldBlock: continue
             case .closed, .failed: refused = true
             }
         }
         guard let index = claimed else {
-            connection.close()
+            channel.close()
             return
         }
         let session = sessions[index]
+        (session.store as? any FIXStoreRefreshing)?.refreshBeforeLogon()
         session.connected(at: driver.clock())
-        let exit = driver.run(session, connection: connection, inbound: &inbound) { stopping.load(ordering: .acquiring) }
-        connection.close()
+        let exit = driver.run(session, channel: channel, inbound: &inbound) { stopping.load(ordering: .acquiring) }
+        channel.close()
         session.disconnected(at: driver.clock())
         busy.withLock { _ = $0.remove(index) }
         note("session \(session.configuration.senderCompID)->\(session.configuration.targetCompID) ended: \(exit)")

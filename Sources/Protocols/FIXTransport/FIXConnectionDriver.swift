@@ -2,8 +2,9 @@ import PeregrineCore
 import PeregrineFIX
 import PeregrinePlatform
 
-/// Runs one `FIXSession` over one `TCPConnection`: receive → frame → session → send, plus
-/// the session timer, until either side disconnects or `shouldStop` says so.
+/// Runs one `FIXSession` over one connection (plain TCP or TLS over TCP): receive → frame →
+/// session → send, plus the session timer, until either side disconnects or `shouldStop`
+/// says so.
 ///
 /// Runs on the calling thread (a connection thread of the acceptor or initiator). The
 /// receive wait is bounded by `tickNanos` so timers fire on time in every socket mode.
@@ -21,10 +22,12 @@ public struct FIXConnectionDriver {
         case peerClosed
         case stopped
         case socketError(Int32)
+        /// The TLS layer failed after the handshake (bad record, alert …): OpenSSL's reason.
+        case tlsError(String)
     }
 
     /// Sends what the session has queued. Returns false when the peer is gone.
-    static func flush(_ session: FIXSession, _ connection: TCPConnection) -> Bool {
+    static func flush(_ session: FIXSession, _ connection: FIXByteChannel) -> Bool {
         var ok = true
         session.drainOutbound { bytes in
             if case .sent = connection.send(bytes) {} else { ok = false }
@@ -34,7 +37,7 @@ public struct FIXConnectionDriver {
 
     /// Drives `session` (already `connected`) until the connection ends; leaves the
     /// connection open for the caller to close. `inbound` may hold bytes already read.
-    func run(_ session: FIXSession, connection: TCPConnection, inbound: inout FIXInboundBuffer,
+    func run(_ session: FIXSession, channel connection: FIXByteChannel, inbound: inout FIXInboundBuffer,
              shouldStop: () -> Bool) -> Exit {
         if !Self.flush(session, connection) { return .peerClosed }
         while true {
@@ -55,7 +58,9 @@ public struct FIXConnectionDriver {
             switch result {
             case .received, .wouldBlock: continue
             case .closed: return .peerClosed
-            case .failed(let code): return .socketError(code)
+            case .failed(let code):
+                let reason = connection.failureReason
+                return reason.isEmpty ? .socketError(code) : .tlsError(reason)
             }
         }
     }

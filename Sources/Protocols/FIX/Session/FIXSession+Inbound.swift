@@ -211,7 +211,8 @@ extension FIXSession {
         receivedLogon = true
         if configuration.role == .acceptor || (resetFlag && !sentReset) {
             if configuration.role == .acceptor, case .success(let interval) = message.int(FIXTag.heartBtInt), interval >= 0 {
-                heartbeatIntervalSeconds = Int(interval)
+                // Clamped so the timer's nanosecond arithmetic cannot overflow (found by fuzzing).
+                heartbeatIntervalSeconds = Int(min(interval, Int64(Self.maxHeartbeatIntervalSeconds)))
             }
             sendLogon(resetFlag: resetFlag)
         }
@@ -238,6 +239,12 @@ extension FIXSession {
         let gapFill = message.bool(FIXTag.gapFillFlag).value ?? false
         guard verify(message, frame: frame, checkTooHigh: gapFill, checkTooLow: gapFill) else { return }
         guard case .success(let newSequence) = message.int(FIXTag.newSeqNo) else { return }
+        // MsgSeqNum is a 32-bit int in practice (QuickFIX's field type); a larger NewSeqNo
+        // would let the next increment overflow (found by fuzzing).
+        guard newSequence <= Int64(Self.maxSequenceNumber) else {
+            sendReject(for: message, reason: .valueIsIncorrect, tag: FIXTag.newSeqNo)
+            return
+        }
         let expected = store.nextTargetSequenceNumber
         if Int(newSequence) > expected {
             store.nextTargetSequenceNumber = Int(newSequence)
@@ -263,6 +270,11 @@ extension FIXSession {
     }
 
     // MARK: - Helpers
+
+    /// Largest NewSeqNo accepted (2³¹ − 1, QuickFIX's int MsgSeqNum).
+    static let maxSequenceNumber = Int(Int32.max)
+    /// Largest HeartBtInt taken from a counterparty's Logon (about 11.6 days).
+    static let maxHeartbeatIntervalSeconds = 1_000_000
 
     static func equal(_ bytes: UnsafeRawBufferPointer?, _ expected: [UInt8]) -> Bool {
         guard let bytes, bytes.count == expected.count else { return false }
