@@ -353,8 +353,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: ["PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                           "PeregrineOMS", "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineMarketData", "PeregrinePlatform",
-                           "PeregrineCore", "PeregrineTestKit"],
+                           "PeregrineOMS", "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport", "PeregrineMarketData",
+                           "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/EngineTests",
             swiftSettings: swiftSettings
         ),

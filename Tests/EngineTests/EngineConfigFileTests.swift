@@ -30,6 +30,9 @@ import Glibc
         heartbeat = 15
         account = ACC1
         cancels_on_disconnect = no
+        tls = yes
+        tls_ca_file = /etc/venue-ca.pem
+        tls_server_name = fix.venue.example
 
         [feed]
         kind = iqfeed
@@ -49,6 +52,8 @@ import Glibc
         #expect(c.engine.feed == (try SocketAddress(parsing: "10.0.0.5:5009")))
         #expect(c.engine.senderCompID == "ME" && c.engine.targetCompID == "THEM" && c.engine.fixVersion == .fix42)
         #expect(c.engine.heartbeatSeconds == 15 && c.engine.accountName == "ACC1" && !c.engine.venueCancelsOnDisconnect)
+        #expect(c.engine.venueTLS?.caFile == "/etc/venue-ca.pem" && c.engine.venueTLS?.serverName == "fix.venue.example")
+        #expect(c.engine.venueTLS?.verifyPeer == true)
     }
 
     @Test func theShippedExampleParses() throws {
@@ -77,6 +82,7 @@ import Glibc
             host = 300.1.1.1
             port = 99999
             version = FIX.9
+            tls_ca_file = ca.pem
             [feed]
             kind = bloomberg
             port = 5009
@@ -94,9 +100,10 @@ import Glibc
             #expect(all.contains("bad.conf:6: 'maybe' is not yes/no"))
             #expect(all.contains("bad.conf:9: '99999' is not a port"))
             #expect(all.contains("bad.conf:10: 'FIX.9' is not FIX.4.2"))
-            #expect(all.contains("bad.conf:12: feed kind 'bloomberg' is not supported"))
+            #expect(all.contains("bad.conf:11: 'tls_ca_file' without tls = yes"))
+            #expect(all.contains("bad.conf:13: feed kind 'bloomberg' is not supported"))
             #expect(all.contains("missing required 'host' in [feed]"))
-            #expect(all.contains("bad.conf:14: unknown section [extra]"))
+            #expect(all.contains("bad.conf:15: unknown section [extra]"))
         }
     }
 }

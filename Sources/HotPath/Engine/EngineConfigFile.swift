@@ -1,5 +1,6 @@
 import PeregrineCore
 import PeregrineFIX
+import PeregrineFIXTransport
 import PeregrinePlatform
 
 /// A problem in an engine configuration file, with its place.
@@ -44,6 +45,11 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// heartbeat = 30
 /// account = DEMO
 /// cancels_on_disconnect = yes    # the venue cancels our open orders when the session drops
+/// tls = yes                      # FIX over TLS (OpenSSL), then:
+/// tls_ca_file = /etc/peregrine/venue-ca.pem   # trust anchors for the venue's certificate
+/// tls_server_name = fix.venue.example         # SNI and the name its certificate must carry
+/// tls_certificate = … / tls_private_key = …   # a client certificate, if the venue asks
+/// tls_verify_peer = yes
 ///
 /// [feed]
 /// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2)
@@ -61,7 +67,8 @@ public struct EngineConfigFile: Sendable {
 
     static let keys: [String: [String]] = [
         "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "backup", "control_socket", "cpu", "spin", "socket_mode"],
-        "venue": ["host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect"],
+        "venue": ["host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
+                  "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer"],
         "feed": ["kind", "host", "port"],
     ]
 
@@ -180,6 +187,20 @@ public struct EngineConfigFile: Sendable {
             configuration.accountName = v
         }
         configuration.venueCancelsOnDisconnect = bool("venue.cancels_on_disconnect", true)
+        if bool("venue.tls", false) {
+            var tls = FIXTLSSettings.initiator(caFile: string("venue.tls_ca_file"), serverName: string("venue.tls_server_name"))
+            tls.certificateFile = string("venue.tls_certificate")
+            tls.privateKeyFile = string("venue.tls_private_key")
+            tls.verifyPeer = bool("venue.tls_verify_peer", true)
+            if (tls.certificateFile == nil) != (tls.privateKeyFile == nil) {
+                problem(line("venue.tls_certificate") + line("venue.tls_private_key"), "tls_certificate and tls_private_key go together")
+            }
+            configuration.venueTLS = tls
+        } else {
+            for key in ["tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer"] where values["venue.\(key)"] != nil {
+                problem(line("venue.\(key)"), "'\(key)' without tls = yes")
+            }
+        }
         var backup: SocketAddress? = nil
         if let text = string("engine.backup") {
             do { backup = try SocketAddress(parsing: text) } catch { problem(line("engine.backup"), "backup: \(error.reason)") }

@@ -1,6 +1,7 @@
 import PeregrineCore
 import PeregrineCEP
 import PeregrineFIX
+import PeregrineFIXTransport
 import PeregrineOMS
 import PeregrinePlatform
 import PeregrineStrategy
@@ -76,6 +77,8 @@ public struct EngineConfiguration: Sendable {
     /// The venue cancels a session's open orders when it disconnects (FIX cancel-on-
     /// disconnect): after a crash the engine marks its open orders cancelled.
     public var venueCancelsOnDisconnect = true
+    /// TLS for the order session (certificate checks as configured), or nil for plaintext.
+    public var venueTLS: FIXTLSSettings? = nil
     /// Look at the order session every n-th loop pass (1: every
     /// pass).
     public var orderSessionPollEvery: UInt64 = 1

@@ -61,6 +61,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     var feedBuffered = 0
     var link: FIXSessionLink? = nil
     let session: FIXSession
+    let tlsContext: FIXTLSContext?
     var nextConnectAttempt: UInt64 = 0
     var venueUp = false
 
@@ -158,6 +159,13 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             sc.persistMessages = false
         }
         session = FIXSession(configuration: sc, dictionary: nil, store: store)
+        if let tls = configuration.venueTLS {
+            do { tlsContext = try FIXTLSContext(settings: tls, role: .initiator) } catch {
+                throw EngineError("order session TLS: \(error)")
+            }
+        } else {
+            tlsContext = nil
+        }
         do {
             if let directory = configuration.journalDirectory {
                 journalWriter = try JournalWriter(directory: directory, name: "engine")
@@ -392,8 +400,27 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             if let old = link { old.close(now: Clock.now()); link = nil }
             do {
                 let c = try socketEngine.connect(to: configuration.orderEntry)
-                link = FIXSessionLink(session: session, connection: c, now: Clock.now())
-                note("order entry connected to \(configuration.orderEntry)")
+                if let tlsContext {
+                    let tls: FIXTLSConnection
+                    do {
+                        tls = try FIXTLSConnection(context: tlsContext, connection: c, serverName: configuration.venueTLS?.serverName)
+                    } catch {
+                        c.close()
+                        note("order entry TLS: \(error)")
+                        return
+                    }
+                    let deadline = Clock.monotonicNanos() &+ (configuration.venueTLS?.handshakeTimeoutNanos ?? 10_000_000_000)
+                    guard tls.handshake(deadlineNanos: deadline, shouldStop: { stopping.load(ordering: .acquiring) }) else {
+                        note("order entry TLS handshake failed: \(tls.failureReason)")
+                        tls.close()
+                        return
+                    }
+                    link = FIXSessionLink(session: session, channel: .tls(tls), now: Clock.now())
+                    note("order entry connected to \(configuration.orderEntry) over \(tls.protocolVersion) (\(tls.cipherName))")
+                } else {
+                    link = FIXSessionLink(session: session, connection: c, now: Clock.now())
+                    note("order entry connected to \(configuration.orderEntry)")
+                }
             } catch {
                 note("order entry: \(error)")
             }

@@ -5,18 +5,28 @@ import PeregrinePlatform
 /// both lend received plaintext to a closure and send whole buffers.
 ///
 /// Thread: the connection's owner.
-enum FIXByteChannel {
+public enum FIXByteChannel {
     case plain(TCPConnection)
     case tls(FIXTLSConnection)
 
-    func receive(deadlineNanos: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) -> ReceiveResult {
+    /// Plaintext already available (TLS: decrypted from bytes already arrived), without waiting.
+    public func tryReceive(_ body: (UnsafeRawBufferPointer) -> Void) -> ReceiveResult {
+        switch self {
+        case .plain(let connection): return connection.tryReceive(body)
+        case .tls(let connection): return connection.tryReceive(body)
+        }
+    }
+
+    /// Waits for plaintext until the deadline (monotonic ns).
+    public func receive(deadlineNanos: UInt64, _ body: (UnsafeRawBufferPointer) -> Void) -> ReceiveResult {
         switch self {
         case .plain(let connection): return connection.receive(deadlineNanos: deadlineNanos, body)
         case .tls(let connection): return connection.receive(deadlineNanos: deadlineNanos, body)
         }
     }
 
-    func send(_ bytes: UnsafeRawBufferPointer) -> SendResult {
+    /// Sends all of `bytes` (TLS: encrypted first).
+    public func send(_ bytes: UnsafeRawBufferPointer) -> SendResult {
         switch self {
         case .plain(let connection): return connection.send(bytes)
         case .tls(let connection): return connection.send(bytes)
@@ -24,7 +34,7 @@ enum FIXByteChannel {
     }
 
     /// Closes the stream (TLS: close_notify first, best effort). Call once.
-    func close() {
+    public func close() {
         switch self {
         case .plain(let connection): connection.close()
         case .tls(let connection): connection.close()
@@ -32,7 +42,7 @@ enum FIXByteChannel {
     }
 
     /// Why a TLS stream failed ("" for plain or healthy streams), for logs.
-    var failureReason: String {
+    public var failureReason: String {
         if case .tls(let connection) = self { return connection.failureReason }
         return ""
     }

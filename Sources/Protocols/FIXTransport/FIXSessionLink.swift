@@ -19,7 +19,7 @@ import PeregrinePlatform
 public final class FIXSessionLink {
     /// The session (owned by this link's thread while the link is open).
     public let session: FIXSession
-    let connection: TCPConnection
+    let channel: FIXByteChannel
     var inbound: FIXInboundBuffer
     /// Whether the connection is usable.
     public private(set) var isOpen = true
@@ -31,9 +31,15 @@ public final class FIXSessionLink {
 
     /// Wraps a connected socket and tells the session it is connected (an initiator session
     /// queues its Logon, sent by the first `flush`/`poll`). Set-up: allocates the buffer.
-    public init(session: FIXSession, connection: TCPConnection, now: Timestamp) {
+    public convenience init(session: FIXSession, connection: TCPConnection, now: Timestamp) {
+        self.init(session: session, channel: .plain(connection), now: now)
+    }
+
+    /// Over a plain connection or an established TLS one (`FIXTLSConnection` after its
+    /// handshake): the session sees plaintext frames either way.
+    public init(session: FIXSession, channel: FIXByteChannel, now: Timestamp) {
         self.session = session
-        self.connection = connection
+        self.channel = channel
         inbound = FIXInboundBuffer()
         session.connected(at: now)
         flush()
@@ -41,9 +47,14 @@ public final class FIXSessionLink {
 
     /// For an acceptor: wraps a connection whose first bytes were already read into
     /// `initialBytes` (the frame used to pick the session).
-    public init(session: FIXSession, connection: TCPConnection, initialBytes: UnsafeRawBufferPointer, now: Timestamp) {
+    public convenience init(session: FIXSession, connection: TCPConnection, initialBytes: UnsafeRawBufferPointer, now: Timestamp) {
+        self.init(session: session, channel: .plain(connection), initialBytes: initialBytes, now: now)
+    }
+
+    /// For an acceptor over either kind of stream, with the first plaintext already read.
+    public init(session: FIXSession, channel: FIXByteChannel, initialBytes: UnsafeRawBufferPointer, now: Timestamp) {
         self.session = session
-        self.connection = connection
+        self.channel = channel
         inbound = FIXInboundBuffer()
         inbound.append(initialBytes)
         session.connected(at: now)
@@ -57,14 +68,16 @@ public final class FIXSessionLink {
     public func poll(now: Timestamp) -> Int {
         guard isOpen else { return 0 }
         var received = 0
-        let result = connection.tryReceive { bytes in
+        let result = channel.tryReceive { bytes in
             received = bytes.count
             inbound.append(bytes)
         }
         switch result {
         case .received, .wouldBlock: break
         case .closed: end("peer closed the connection")
-        case .failed(let code): end("socket error \(code)")
+        case .failed(let code):
+            let tls = channel.failureReason
+            end(tls.isEmpty ? "socket error \(code)" : "TLS: \(tls)")
         }
         bytesReceived &+= received
         var frames = 0
@@ -84,9 +97,9 @@ public final class FIXSessionLink {
         guard isOpen else { return }
         var ok = true
         var sent = 0
-        let connection = self.connection
+        let channel = self.channel
         session.drainOutbound { bytes in
-            if case .sent(let n) = connection.send(bytes) { sent = n } else { ok = false }
+            if case .sent(let n) = channel.send(bytes) { sent = n } else { ok = false }
         }
         bytesSent &+= sent
         if !ok { end("send failed: peer gone") }
@@ -113,7 +126,7 @@ public final class FIXSessionLink {
         if isOpen { end("closed locally") }
         if !closedSession {
             closedSession = true
-            connection.close()
+            channel.close()
             session.disconnected(at: now)
         }
     }

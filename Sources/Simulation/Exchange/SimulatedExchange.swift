@@ -36,6 +36,8 @@ public struct SimulatedExchangeConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// Heartbeat interval the exchange's sessions expect.
     public var heartbeatSeconds = 30
+    /// TLS on the FIX port (certificate and key of the exchange), or nil for plaintext.
+    public var fixTLS: FIXTLSSettings? = nil
     /// Recorded data instead of the agents (see `RecordedReplaySource`), or nil.
     public var replay: RecordedReplaySource? = nil
     /// Longest sleep of the exchange thread when idle (it never spins).
@@ -80,7 +82,8 @@ public final class SimulatedExchange: @unchecked Sendable {
     var feedEncoder: IQFeedLevel1Encoder
     var sessions: [FIXSession] = []
     var links: [FIXSessionLink?] = []
-    var pending: [(connection: TCPConnection, bytes: [UInt8], since: UInt64)] = []
+    var pending: [(channel: FIXByteChannel, bytes: [UInt8], since: UInt64)] = []
+    var tlsContext: FIXTLSContext? = nil
     var feedClients: [TCPConnection] = []
     var fixListener: Listener? = nil
     var feedListener: Listener? = nil
@@ -172,6 +175,11 @@ public final class SimulatedExchange: @unchecked Sendable {
             links.append(nil)
             accountSession[client.account.rawValue] = i
         }
+        if let tls = configuration.fixTLS {
+            do { tlsContext = try FIXTLSContext(settings: tls, role: .acceptor) } catch {
+                throw SystemError("exchange TLS: \(error)", errno: 22)
+            }
+        }
         let fix = try TCPSocket.listen(on: configuration.fixAddress)
         fixPort = try fix.localAddress().port
         let feed = try TCPSocket.listen(on: configuration.feedAddress)
@@ -249,7 +257,24 @@ public final class SimulatedExchange: @unchecked Sendable {
         guard let engine else { return 0 }
         if let l = fixListener, Self.readable(l.socket.descriptor), let socket = try? l.socket.accept() {
             if let c = try? engine.adopt(socket) {
-                pending.append((c, [], Clock.monotonicNanos()))
+                if let tlsContext {
+                    // The handshake blocks this (simulation) thread for at most its timeout.
+                    do {
+                        let tls = try FIXTLSConnection(context: tlsContext, connection: c)
+                        let deadline = Clock.monotonicNanos() &+ (configuration.fixTLS?.handshakeTimeoutNanos ?? 5_000_000_000)
+                        if tls.handshake(deadlineNanos: deadline, shouldStop: { stopping.load(ordering: .acquiring) }) {
+                            pending.append((.tls(tls), [], Clock.monotonicNanos()))
+                        } else {
+                            note("TLS handshake refused: \(tls.failureReason)")
+                            tls.close()
+                        }
+                    } catch {
+                        note("TLS: \(error)")
+                        c.close()
+                    }
+                } else {
+                    pending.append((.plain(c), [], Clock.monotonicNanos()))
+                }
                 work += 1
             }
         }
@@ -276,7 +301,7 @@ public final class SimulatedExchange: @unchecked Sendable {
         var i = 0
         while i < pending.count {
             var closed = false
-            let result = pending[i].connection.tryReceive { bytes in pending[i].bytes.append(contentsOf: bytes) }
+            let result = pending[i].channel.tryReceive { bytes in pending[i].bytes.append(contentsOf: bytes) }
             if case .closed = result { closed = true }
             if case .failed = result { closed = true }
             var frameLength = 0
@@ -292,11 +317,11 @@ public final class SimulatedExchange: @unchecked Sendable {
             if frameLength > 0 {
                 let entry = pending.remove(at: i)
                 work += 1
-                attach(entry.connection, bytes: entry.bytes, frameLength: frameLength)
+                attach(entry.channel, bytes: entry.bytes, frameLength: frameLength)
                 continue
             }
             if closed || Clock.monotonicNanos() &- pending[i].since > 10_000_000_000 {
-                pending[i].connection.close()
+                pending[i].channel.close()
                 pending.remove(at: i)
                 continue
             }
@@ -305,7 +330,7 @@ public final class SimulatedExchange: @unchecked Sendable {
         return work
     }
 
-    func attach(_ connection: TCPConnection, bytes: [UInt8], frameLength: Int) {
+    func attach(_ connection: FIXByteChannel, bytes: [UInt8], frameLength: Int) {
         var target: Int? = nil
         var who = "?"
         bytes.withUnsafeBytes { raw in
@@ -325,7 +350,7 @@ public final class SimulatedExchange: @unchecked Sendable {
         }
         note("FIX connection from \(who)")
         links[index] = bytes.withUnsafeBytes {
-            FIXSessionLink(session: sessions[index], connection: connection, initialBytes: $0, now: Clock.now())
+            FIXSessionLink(session: sessions[index], channel: connection, initialBytes: $0, now: Clock.now())
         }
         links[index]!.poll(now: Clock.now())
     }
@@ -426,7 +451,7 @@ public final class SimulatedExchange: @unchecked Sendable {
             IdleSleepShim.sleep(nanos: 1_000_000)
         }
         for i in 0..<links.count { dropLink(i, now: Clock.now()) }
-        for p in pending { p.connection.close() }
+        for p in pending { p.channel.close() }
         pending.removeAll()
         for c in feedClients { c.close() }
         feedClients.removeAll()
