@@ -15,9 +15,9 @@ WORK=$(mktemp -d /tmp/peregrine-crash-XXXXXX)
 FIX_PORT=${CRASH_FIX_PORT:-19878}
 FEED_PORT=${CRASH_FEED_PORT:-19501}
 cd "$WORK"
-cp "$ROOT/config/risk.conf" risk.conf
-sed -e "s/^port = 9878/port = $FIX_PORT/" -e "s/^port = 9501/port = $FEED_PORT/" \
-    -e "s#^risk = config/risk.conf#risk = risk.conf#" "$ROOT/config/engine.conf" > engine.conf
+mkdir -p config
+cp "$ROOT/config/risk.conf" "$ROOT/config/momentum.cql" config/
+sed -e "s/^port = 9878/port = $FIX_PORT/" -e "s/^port = 9501/port = $FEED_PORT/" "$ROOT/config/engine.conf" > engine.conf
 
 cleanup() { [[ -n "${EXCHANGE:-}" ]] && kill -9 "$EXCHANGE" 2>/dev/null || true; [[ -n "${ENGINE:-}" ]] && kill -9 "$ENGINE" 2>/dev/null || true; }
 trap cleanup EXIT
