@@ -67,8 +67,8 @@ public struct EngineConfigFile: Sendable {
 
     static let keys: [String: [String]] = [
         "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "backup", "control_socket", "cpu", "spin", "socket_mode"],
-        "venue": ["host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
-                  "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer"],
+        "venue": ["name", "host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
+                  "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields"],
         "feed": ["kind", "host", "port"],
     ]
 
@@ -79,6 +79,8 @@ public struct EngineConfigFile: Sendable {
         func problem(_ line: Int, _ message: String) { problems.append(EngineConfigProblem(source: source, line: line, message: message)) }
         var values: [String: (value: String, line: Int)] = [:]
         var section: String? = nil
+        var extraVenueNames: [(name: String, line: Int)] = []
+        var routeLines: [(text: String, line: Int)] = []
         var lineNumber = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -89,19 +91,36 @@ public struct EngineConfigFile: Sendable {
             if content.hasPrefix("[") {
                 guard content.hasSuffix("]") else { problem(lineNumber, "section header '\(content)' lacks ']'"); section = nil; continue }
                 let name = Self.trim(content.dropFirst().dropLast())
+                if name == "route" { section = "route"; continue }
+                if name.hasPrefix("venue.") {
+                    let venue = String(name.dropFirst(6))
+                    if venue.isEmpty || venue.contains(" ") || venue.contains(".") {
+                        problem(lineNumber, "venue section [\(name)] needs a one-word name, e.g. [venue.dark]")
+                        section = nil
+                    } else if extraVenueNames.contains(where: { $0.name == venue }) {
+                        problem(lineNumber, "[venue.\(venue)] appears twice")
+                        section = nil
+                    } else {
+                        extraVenueNames.append((venue, lineNumber))
+                        section = name
+                    }
+                    continue
+                }
                 guard keys[name] != nil else {
-                    problem(lineNumber, "unknown section [\(name)]; sections are [engine], [venue], [feed]")
+                    problem(lineNumber, "unknown section [\(name)]; sections are [engine], [venue], [venue.NAME], [route], [feed]")
                     section = nil
                     continue
                 }
                 section = name
                 continue
             }
+            if section == "route" { routeLines.append((content, lineNumber)); continue }
             guard let eq = content.firstIndex(of: "=") else { problem(lineNumber, "expected 'key = value', found '\(content)'"); continue }
             let key = Self.trim(content[..<eq]), value = Self.trim(content[content.index(after: eq)...])
             guard let section else { problem(lineNumber, "'\(key)' is outside a section"); continue }
-            guard let known = keys[section], known.contains(key) else {
-                let hint = Self.nearest(key, in: keys[section] ?? []).map { "; did you mean '\($0)'?" } ?? ""
+            let kind = section.hasPrefix("venue.") ? "venue" : section
+            guard let known = keys[kind], known.contains(key) else {
+                let hint = Self.nearest(key, in: keys[kind] ?? []).map { "; did you mean '\($0)'?" } ?? ""
                 problem(lineNumber, "unknown key '\(key)' in [\(section)]\(hint)")
                 continue
             }
@@ -115,7 +134,8 @@ public struct EngineConfigFile: Sendable {
         func line(_ key: String) -> Int { values[key]?.line ?? 0 }
         func required(_ key: String) -> String? {
             if let v = values[key]?.value { return v }
-            problem(0, "missing required '\(key.split(separator: ".")[1])' in [\(key.split(separator: ".")[0])]")
+            let dot = key.lastIndex(of: ".")!
+            problem(0, "missing required '\(key[key.index(after: dot)...])' in [\(key[..<dot])]")
             return nil
         }
         func bool(_ key: String, _ defaultValue: Bool) -> Bool {
@@ -141,6 +161,96 @@ public struct EngineConfigFile: Sendable {
                 problem(line("\(prefix).host"), "'\(host)' is not an IPv4 address (\(error.reason))")
                 return nil
             }
+        }
+
+        /// One venue section's values (primary `[venue]` or `[venue.NAME]`).
+        func venueSpec(_ prefix: String, name: String, address: SocketAddress?) -> AdditionalVenue {
+            var v = AdditionalVenue(name: name, orderEntry: address ?? .loopback(port: 1), targetCompID: string("\(prefix).target_comp_id") ?? "SIMX")
+            if let x = string("\(prefix).sender_comp_id") { v.senderCompID = x }
+            if let x = string("\(prefix).version") {
+                switch x {
+                case "FIX.4.2": v.fixVersion = .fix42
+                case "FIX.4.4": v.fixVersion = .fix44
+                case "FIXT.1.1": v.fixVersion = .fixt11
+                default: problem(line("\(prefix).version"), "'\(x)' is not FIX.4.2, FIX.4.4 or FIXT.1.1")
+                }
+            }
+            if let n = int("\(prefix).heartbeat", 1...3_600) { v.heartbeatSeconds = n }
+            if let x = string("\(prefix).account") {
+                if x.utf8.count > 31 { problem(line("\(prefix).account"), "account longer than 31 bytes") }
+                v.accountName = x
+            }
+            v.cancelsOnDisconnect = bool("\(prefix).cancels_on_disconnect", true)
+            if bool("\(prefix).tls", false) {
+                var tls = FIXTLSSettings.initiator(caFile: string("\(prefix).tls_ca_file"), serverName: string("\(prefix).tls_server_name"))
+                tls.certificateFile = string("\(prefix).tls_certificate")
+                tls.privateKeyFile = string("\(prefix).tls_private_key")
+                tls.verifyPeer = bool("\(prefix).tls_verify_peer", true)
+                if (tls.certificateFile == nil) != (tls.privateKeyFile == nil) {
+                    problem(line("\(prefix).tls_certificate") + line("\(prefix).tls_private_key"), "tls_certificate and tls_private_key go together")
+                }
+                v.tls = tls
+            } else {
+                for key in ["tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer"] where values["\(prefix).\(key)"] != nil {
+                    problem(line("\(prefix).\(key)"), "'\(key)' without tls = yes")
+                }
+            }
+            if let text = string("\(prefix).extra_fields") {
+                for item in text.split(separator: ",") {
+                    let pair = item.split(separator: "=", maxSplits: 1).map { Self.trim($0) }
+                    guard pair.count == 2, let tag = Int(pair[0]), tag > 0, !pair[1].isEmpty,
+                          ![8, 9, 10, 34, 35, 49, 52, 56].contains(tag) else {
+                        problem(line("\(prefix).extra_fields"), "extra field '\(Self.trim(item))' is not TAG=VALUE with a body tag")
+                        continue
+                    }
+                    v.extraOrderFields.append(OrderFieldMapping(tag: tag, value: pair[1]))
+                }
+            }
+            return v
+        }
+
+        /// `VENUE [when COND, COND…]`: conditions `symbol=SYM`, `type=limit|market|stop|stop_limit`,
+        /// `side=buy|sell`, `min_qty=N`, `max_qty=N`.
+        func parseRoute(_ text: String, venueNames: [String], symbols: [String], line: Int) -> RouteRule? {
+            var head = text[...], tail: Substring = ""
+            if let range = text.firstRange(of: " when ") { head = text[..<range.lowerBound]; tail = text[range.upperBound...] }
+            let venueName = Self.trim(head)
+            guard let venue = venueNames.firstIndex(of: venueName) else {
+                problem(line, "route names venue '\(venueName)'; venues are \(venueNames.joined(separator: ", "))")
+                return nil
+            }
+            var rule = RouteRule(venue: venue)
+            for condition in tail.split(separator: ",") {
+                let pair = condition.split(separator: "=", maxSplits: 1).map { Self.trim($0) }
+                guard pair.count == 2 else { problem(line, "route condition '\(Self.trim(condition))' is not NAME=VALUE"); continue }
+                switch pair[0] {
+                case "symbol":
+                    if let i = symbols.firstIndex(of: pair[1]) { rule.instrument = InstrumentId(rawValue: UInt32(i)) } else {
+                        problem(line, "route symbol '\(pair[1])' is not in symbols")
+                    }
+                case "type":
+                    switch pair[1] {
+                    case "limit": rule.orderType = .limit
+                    case "market": rule.orderType = .market
+                    case "stop": rule.orderType = .stop
+                    case "stop_limit": rule.orderType = .stopLimit
+                    default: problem(line, "route type '\(pair[1])' is not limit, market, stop or stop_limit")
+                    }
+                case "side":
+                    switch pair[1] {
+                    case "buy": rule.side = .buy
+                    case "sell": rule.side = .sell
+                    default: problem(line, "route side '\(pair[1])' is not buy or sell")
+                    }
+                case "min_qty", "max_qty":
+                    guard let q = Quantity(pair[1]), q.rawValue > 0 else { problem(line, "route \(pair[0]) '\(pair[1])' is not a positive quantity"); continue }
+                    if pair[0] == "min_qty" { rule.minimumQuantity = q } else { rule.maximumQuantity = q }
+                default:
+                    let hint = Self.nearest(pair[0], in: ["symbol", "type", "side", "min_qty", "max_qty"]).map { "; did you mean '\($0)'?" } ?? ""
+                    problem(line, "unknown route condition '\(pair[0])'\(hint)")
+                }
+            }
+            return rule
         }
 
         let symbols = (required("engine.symbols") ?? "").split(separator: ",").map { Self.trim($0) }.filter { !$0.isEmpty }
@@ -171,35 +281,23 @@ public struct EngineConfigFile: Sendable {
         if configuration.spin && configuration.placement.cpu == nil {
             problem(line("engine.spin"), "spin = yes needs cpu = N (a spinning thread must be pinned)")
         }
+        let primary = venueSpec("venue", name: string("venue.name") ?? "primary", address: venue)
+        configuration.venueName = primary.name
+        configuration.extraOrderFields = primary.extraOrderFields
+        for (name, _) in extraVenueNames {
+            let prefix = "venue.\(name)"
+            configuration.additionalVenues.append(venueSpec(prefix, name: name, address: address(prefix)))
+        }
         if let v = string("venue.sender_comp_id") { configuration.senderCompID = v }
         if let v = string("venue.target_comp_id") { configuration.targetCompID = v }
-        if let v = string("venue.version") {
-            switch v {
-            case "FIX.4.2": configuration.fixVersion = .fix42
-            case "FIX.4.4": configuration.fixVersion = .fix44
-            case "FIXT.1.1": configuration.fixVersion = .fixt11
-            default: problem(line("venue.version"), "'\(v)' is not FIX.4.2, FIX.4.4 or FIXT.1.1")
-            }
-        }
-        if let n = int("venue.heartbeat", 1...3_600) { configuration.heartbeatSeconds = n }
-        if let v = string("venue.account") {
-            if v.utf8.count > 31 { problem(line("venue.account"), "account longer than 31 bytes") }
-            configuration.accountName = v
-        }
-        configuration.venueCancelsOnDisconnect = bool("venue.cancels_on_disconnect", true)
-        if bool("venue.tls", false) {
-            var tls = FIXTLSSettings.initiator(caFile: string("venue.tls_ca_file"), serverName: string("venue.tls_server_name"))
-            tls.certificateFile = string("venue.tls_certificate")
-            tls.privateKeyFile = string("venue.tls_private_key")
-            tls.verifyPeer = bool("venue.tls_verify_peer", true)
-            if (tls.certificateFile == nil) != (tls.privateKeyFile == nil) {
-                problem(line("venue.tls_certificate") + line("venue.tls_private_key"), "tls_certificate and tls_private_key go together")
-            }
-            configuration.venueTLS = tls
-        } else {
-            for key in ["tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer"] where values["venue.\(key)"] != nil {
-                problem(line("venue.\(key)"), "'\(key)' without tls = yes")
-            }
+        configuration.fixVersion = primary.fixVersion
+        configuration.heartbeatSeconds = primary.heartbeatSeconds
+        configuration.accountName = primary.accountName
+        configuration.venueCancelsOnDisconnect = primary.cancelsOnDisconnect
+        configuration.venueTLS = primary.tls
+        let venueNames = [configuration.venueName] + configuration.additionalVenues.map(\.name)
+        for (text, lineNumber) in routeLines {
+            if let rule = parseRoute(text, venueNames: venueNames, symbols: symbols, line: lineNumber) { configuration.routes.append(rule) }
         }
         var backup: SocketAddress? = nil
         if let text = string("engine.backup") {

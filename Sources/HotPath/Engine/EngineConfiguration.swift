@@ -79,6 +79,13 @@ public struct EngineConfiguration: Sendable {
     public var venueCancelsOnDisconnect = true
     /// TLS for the order session (certificate checks as configured), or nil for plaintext.
     public var venueTLS: FIXTLSSettings? = nil
+    /// The primary venue's name (operator output, routing rules).
+    public var venueName = "primary"
+    /// Venue-specific fields on the primary venue's NewOrderSingle / CancelReplace.
+    public var extraOrderFields: [OrderFieldMapping] = []
+    /// More FIX venues, and the rules that route new orders among all of them.
+    public var additionalVenues: [AdditionalVenue] = []
+    public var routes: [RouteRule] = []
     /// Look at the order session every n-th loop pass (1: every
     /// pass).
     public var orderSessionPollEvery: UInt64 = 1
@@ -89,5 +96,63 @@ public struct EngineConfiguration: Sendable {
         self.symbols = symbols
         self.orderEntry = orderEntry
         self.feed = feed
+    }
+}
+
+/// Another FIX venue the engine routes to (the primary venue is described by the
+/// configuration's own `orderEntry`, CompIDs, … fields). Its venue id is the primary's + 1 +
+/// its position in `EngineConfiguration.additionalVenues`.
+public struct AdditionalVenue: Sendable {
+    public var name: String
+    public var orderEntry: SocketAddress
+    public var senderCompID = "PEREGRINE"
+    public var targetCompID: String
+    public var fixVersion: FIXVersion = .fix44
+    public var heartbeatSeconds = 30
+    public var accountName = "DEMO"
+    public var tls: FIXTLSSettings? = nil
+    public var cancelsOnDisconnect = true
+    /// Venue-specific fields written on every NewOrderSingle and OrderCancelReplaceRequest
+    /// (e.g. ExDestination 100, ExecInst 18, a venue's custom tags).
+    public var extraOrderFields: [OrderFieldMapping] = []
+
+    public init(name: String, orderEntry: SocketAddress, targetCompID: String) {
+        self.name = name; self.orderEntry = orderEntry; self.targetCompID = targetCompID
+    }
+}
+
+/// A fixed tag=value a venue wants on its order messages (configuration field mapping).
+public struct OrderFieldMapping: Sendable, Equatable {
+    public var tag: Int
+    public var value: String
+    public init(tag: Int, value: String) { self.tag = tag; self.value = value }
+}
+
+/// Where a new order goes: the first rule whose every given condition holds picks the venue
+/// (0 = the primary, i = `additionalVenues[i - 1]`); no match → the primary. Cancels and
+/// replaces always go where their order went.
+public struct RouteRule: Sendable, Equatable {
+    public var venue: Int
+    public var instrument: InstrumentId? = nil
+    public var orderType: OrderType? = nil
+    public var side: Side? = nil
+    public var minimumQuantity: Quantity? = nil
+    public var maximumQuantity: Quantity? = nil
+
+    public init(venue: Int, instrument: InstrumentId? = nil, orderType: OrderType? = nil, side: Side? = nil,
+                minimumQuantity: Quantity? = nil, maximumQuantity: Quantity? = nil) {
+        self.venue = venue; self.instrument = instrument; self.orderType = orderType; self.side = side
+        self.minimumQuantity = minimumQuantity; self.maximumQuantity = maximumQuantity
+    }
+
+    /// Whether `order` meets every condition. O(1), no allocation.
+    @inlinable
+    public func matches(_ order: OrderCommand) -> Bool {
+        if let instrument, instrument != order.instrument { return false }
+        if let orderType, orderType != order.type { return false }
+        if let side, side != order.side { return false }
+        if let minimumQuantity, order.quantity < minimumQuantity { return false }
+        if let maximumQuantity, order.quantity > maximumQuantity { return false }
+        return true
     }
 }

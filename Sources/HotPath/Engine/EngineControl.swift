@@ -95,7 +95,12 @@ extension TradingEngine {
     public func statusText() -> String {
         let c = counters
         var lines: [String] = []
-        lines.append("venue session: \(session.isLoggedOn ? "logged on" : "not logged on") (\(session.state)), next seq out \(session.nextSenderSequenceNumber) in \(session.nextTargetSequenceNumber)")
+        for v in venues {
+            let s = v.session
+            let label = venues.count == 1 ? "venue session" : "venue \(v.name) (#\(v.id.rawValue))"
+            lines.append("\(label): \(s.isLoggedOn ? "logged on" : "not logged on") (\(s.state)), next seq out \(s.nextSenderSequenceNumber) in \(s.nextTargetSequenceNumber)")
+        }
+        if !configuration.routes.isEmpty { lines.append("routing: \(configuration.routes.count) rule(s), unmatched orders to \(venues[0].name)") }
         lines.append("feed: \(feedConnection == nil ? "disconnected" : "connected"), \(c.feedLines) lines, \(c.marketEvents) events, \(c.marketEventsDropped) dropped")
         lines.append("orders: \(c.ordersSent) new, \(c.cancelsSent) cancels, \(c.replacesSent) replaces; fills \(c.fills); open orders (risk) \(risk.openOrderCount)")
         lines.append("rejects: \(c.riskRejects) risk, \(c.venueRejects) venue, \(c.omsRefusals) OMS, \(c.rejectedNotConnected) disconnected")

@@ -55,12 +55,12 @@ public enum ExampleSetup {
 
     /// The built-in demo limits: every check on, sized for the example strategies.
     /// Accounts: 0 "house", 1 "DEMO"; venues: 0 "none", 1 "SIMX".
-    public static func riskLimits(symbols: [String]) throws(InstrumentRegistryErrors) -> RiskLimits {
+    public static func riskLimits(symbols: [String], venues: [String] = ["SIMX"]) throws(InstrumentRegistryErrors) -> RiskLimits {
         let registry = try registry(symbols: symbols)
-        var limits = RiskLimits(instrumentCount: symbols.count, accountCount: 2, venueCount: 2)
+        var limits = RiskLimits(instrumentCount: symbols.count, accountCount: 2, venueCount: 1 + venues.count)
         limits.adopt(registry)
         limits.accountNames = ["house", "DEMO"]
-        limits.venueNames = ["none", "SIMX"]
+        limits.venueNames = ["none"] + venues
         for i in limits.instruments.indices {
             limits.instruments[i].maxOrderQuantity = Quantity(rawValue: 1_000 * FixedPointScale.scale)
             limits.instruments[i].maxOrderNotional = Notional(Price(rawValue: 250_000 * FixedPointScale.scale))
@@ -74,8 +74,10 @@ public enum ExampleSetup {
         limits.accounts[1].maxLoss = Notional(Price(rawValue: 25_000 * FixedPointScale.scale))
         limits.accounts[1].maxOrderToTradeRatio = Quantity(rawValue: 200 * FixedPointScale.scale)
         limits.accounts[1].ratioMinimumCount = 200
-        limits.venues[1].ordersPerSecond = 200
-        limits.venues[1].orderBurst = 50
+        for v in 1..<limits.venues.count {
+            limits.venues[v].ordersPerSecond = 200
+            limits.venues[v].orderBurst = 50
+        }
         limits.global.ordersPerSecond = 400
         limits.global.orderBurst = 100
         limits.global.duplicateWindow = .milliseconds(1)

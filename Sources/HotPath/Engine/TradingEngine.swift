@@ -59,11 +59,11 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     var feedConnection: TCPConnection? = nil
     var feedBuffer: [UInt8]
     var feedBuffered = 0
-    var link: FIXSessionLink? = nil
-    let session: FIXSession
-    let tlsContext: FIXTLSContext?
-    var nextConnectAttempt: UInt64 = 0
-    var venueUp = false
+    /// One per venue: the primary first (see `EngineConfiguration.additionalVenues`).
+    var venues: [VenueLink] = []
+    /// The primary venue's session.
+    var session: FIXSession { venues[0].session }
+    var nextFeedAttempt: UInt64 = 0
 
     // Journal.
     let journalWriter: JournalWriter?
@@ -139,33 +139,31 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         massCancels = []
         massCancels.reserveCapacity(4_096)
         feedBuffer = [UInt8](repeating: 0, count: 1 << 20)
-        var sc = FIXSessionConfiguration(version: configuration.fixVersion, senderCompID: configuration.senderCompID,
-                                         targetCompID: configuration.targetCompID, role: .initiator)
-        sc.heartbeatIntervalSeconds = configuration.heartbeatSeconds
-        let store: any FIXMessageStore
-        if let directory = configuration.fixStoreDirectory {
-            do {
-                store = try FIXFileStore(path: "\(directory)/\(configuration.senderCompID)-\(configuration.targetCompID).fixstore")
-            } catch {
-                throw EngineError("FIX store in \(directory): \(error)")
-            }
-            sc.resetOnLogon = false
-        } else {
-            // Store-less: a fresh session each logon, and a resend request for our old
-            // messages is answered with a gap fill — stale orders are never re-sent, and
-            // sending allocates nothing.
-            store = FIXMemoryStore()
-            sc.resetOnLogon = true
-            sc.persistMessages = false
+        var specs: [AdditionalVenue] = []
+        var primary = AdditionalVenue(name: configuration.venueName, orderEntry: configuration.orderEntry,
+                                      targetCompID: configuration.targetCompID)
+        primary.senderCompID = configuration.senderCompID
+        primary.fixVersion = configuration.fixVersion
+        primary.heartbeatSeconds = configuration.heartbeatSeconds
+        primary.accountName = configuration.accountName
+        primary.tls = configuration.venueTLS
+        primary.cancelsOnDisconnect = configuration.venueCancelsOnDisconnect
+        primary.extraOrderFields = configuration.extraOrderFields
+        specs.append(primary)
+        specs += configuration.additionalVenues
+        let highestVenue = Int(configuration.venue.rawValue) + specs.count - 1
+        guard riskLimits.venues.count > highestVenue else {
+            throw EngineError("risk limits cover \(riskLimits.venues.count) venue(s); venue ids up to \(highestVenue) are configured")
         }
-        session = FIXSession(configuration: sc, dictionary: nil, store: store)
-        if let tls = configuration.venueTLS {
-            do { tlsContext = try FIXTLSContext(settings: tls, role: .initiator) } catch {
-                throw EngineError("order session TLS: \(error)")
-            }
-        } else {
-            tlsContext = nil
+        for rule in configuration.routes where rule.venue < 0 || rule.venue >= specs.count {
+            throw EngineError("a routing rule names venue \(rule.venue); \(specs.count) venue(s) are configured")
         }
+        var links: [VenueLink] = []
+        for (i, spec) in specs.enumerated() {
+            links.append(try VenueLink(index: i, id: VenueId(rawValue: configuration.venue.rawValue + UInt16(i)), spec: spec,
+                                       storeDirectory: configuration.fixStoreDirectory))
+        }
+        venues = links
         do {
             if let directory = configuration.journalDirectory {
                 journalWriter = try JournalWriter(directory: directory, name: "engine")
@@ -179,20 +177,20 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         } catch {
             throw EngineError("journal: \(error)")
         }
-        session.application = EngineSessionApplication(engine: self)
+        for v in venues { v.session.application = EngineSessionApplication(engine: self, venue: v) }
         if configuration.recoverFromJournal, let directory = configuration.journalDirectory {
             recovery = try Self.recover(directory: directory, oms: &oms, risk: &risk, venue: configuration.venue,
                                         cancelsOnDisconnect: configuration.venueCancelsOnDisconnect)
             // The venue cancelled our open orders when the old session dropped; settle that
             // once the session is back and the resent reports are in (a fill that raced
             // the crash must land on a live order, not on one already marked cancelled).
-            cancelOnDisconnectPending = configuration.venueCancelsOnDisconnect
+            for v in venues { v.codPending = v.cancelsOnDisconnect }
             self.strategies.resumeOrderIds(after: recovery.highestSequence)
             nextEngineOrder = recovery.highestSequence &+ 1
             if recovery.commands > 0 || recovery.executions > 0, configuration.fixStoreDirectory != nil {
                 // Ask for every report of the session again: fills the journal had not yet
                 // written when the engine stopped come back (duplicates are dropped by ExecID).
-                session.store.nextTargetSequenceNumber = 1
+                for v in venues { v.session.store.nextTargetSequenceNumber = 1 }
             }
         }
     }
@@ -209,9 +207,6 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     /// Start-up recovery (zero when none ran).
     public internal(set) var recovery = Recovery()
-    /// Open orders must be marked cancelled (venue cancel-on-disconnect) once the session
-    /// is logged on again and has caught up.
-    var cancelOnDisconnectPending = false
 
     /// Replays the journal's accepted commands and the venue's reports into the OMS and
     /// risk (cold; allocates). Commands refused by risk are skipped (their decision record
@@ -341,17 +336,19 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     func iterate() -> Int {
         let mono = Clock.monotonicNanos()
-        if feedConnection == nil || link == nil || link?.isOpen == false {
-            if mono >= nextConnectAttempt { connect() }
-        }
+        if feedConnection == nil && mono >= nextFeedAttempt { connectFeed() }
+        for v in venues where v.link?.isOpen != true && mono >= v.nextConnectAttempt { connect(v) }
         var work = pollFeed()
         // The order session is looked at every `orderSessionPollEvery`-th pass (a receive
         // is a system call in the polled modes): market data gets the tighter loop, and an
         // execution report waits at most a few passes (a microsecond or two).
         loopCount &+= 1
-        if let link, link.isOpen, loopCount % configuration.orderSessionPollEvery == 0 {
-            work += link.poll(now: Clock.now())
-            if !link.isOpen { venueLost(link.closeReason) }
+        if loopCount % configuration.orderSessionPollEvery == 0 {
+            for v in venues {
+                guard let link = v.link, link.isOpen else { continue }
+                work += link.poll(now: Clock.now())
+                if !link.isOpen { venueLost(v, link.closeReason) }
+            }
         }
         if mono &- lastTimerNanos >= 1_000_000 {
             lastTimerNanos = mono
@@ -364,17 +361,18 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             strategies.onTimer(now)
             route(now: now, tickStart: 0, venueTime: .zero)
             serviceControl(now: now)
-            if cancelOnDisconnectPending, session.isLoggedOn, !session.isAwaitingResend {
-                cancelOnDisconnectPending = false
-                let n = applyCancelOnDisconnect(now: now)
+            for v in venues where v.codPending && v.session.isLoggedOn && !v.session.isAwaitingResend {
+                v.codPending = false
+                let n = applyCancelOnDisconnect(venue: v.id, now: now)
                 recovery.openOrdersCancelled += n
-                if n > 0 { note("\(n) open order(s) marked cancelled (the venue cancels on disconnect)") }
+                if n > 0 { note("\(n) open order(s) at \(v.name) marked cancelled (the venue cancels on disconnect)") }
             }
             if mono &- lastSessionTimerNanos >= 100_000_000 {
                 lastSessionTimerNanos = mono
-                if let link, link.isOpen {
+                for v in venues {
+                    guard let link = v.link, link.isOpen else { continue }
                     link.timer(now: now)
-                    if !link.isOpen { venueLost(link.closeReason) }
+                    if !link.isOpen { venueLost(v, link.closeReason) }
                 }
             }
             publishProgress()
@@ -382,62 +380,65 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         return work
     }
 
-    func connect() {
+    func connectFeed() {
         guard let socketEngine else { return }
-        nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
-        if feedConnection == nil {
-            do {
-                let c = try socketEngine.connect(to: configuration.feed)
-                let hello = "S,SET PROTOCOL,6.2\r\n"
-                _ = hello.utf8CString.withUnsafeBytes { c.send(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
-                feedConnection = c
-                note("feed connected to \(configuration.feed)")
-            } catch {
-                note("feed: \(error)")
-            }
-        }
-        if link == nil || link?.isOpen == false {
-            if let old = link { old.close(now: Clock.now()); link = nil }
-            do {
-                let c = try socketEngine.connect(to: configuration.orderEntry)
-                if let tlsContext {
-                    let tls: FIXTLSConnection
-                    do {
-                        tls = try FIXTLSConnection(context: tlsContext, connection: c, serverName: configuration.venueTLS?.serverName)
-                    } catch {
-                        c.close()
-                        note("order entry TLS: \(error)")
-                        return
-                    }
-                    let deadline = Clock.monotonicNanos() &+ (configuration.venueTLS?.handshakeTimeoutNanos ?? 10_000_000_000)
-                    guard tls.handshake(deadlineNanos: deadline, shouldStop: { stopping.load(ordering: .acquiring) }) else {
-                        note("order entry TLS handshake failed: \(tls.failureReason)")
-                        tls.close()
-                        return
-                    }
-                    link = FIXSessionLink(session: session, channel: .tls(tls), now: Clock.now())
-                    note("order entry connected to \(configuration.orderEntry) over \(tls.protocolVersion) (\(tls.cipherName))")
-                } else {
-                    link = FIXSessionLink(session: session, connection: c, now: Clock.now())
-                    note("order entry connected to \(configuration.orderEntry)")
-                }
-            } catch {
-                note("order entry: \(error)")
-            }
+        nextFeedAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
+        do {
+            let c = try socketEngine.connect(to: configuration.feed)
+            let hello = "S,SET PROTOCOL,6.2\r\n"
+            _ = hello.utf8CString.withUnsafeBytes { c.send(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+            feedConnection = c
+            note("feed connected to \(configuration.feed)")
+        } catch {
+            note("feed: \(error)")
         }
     }
 
-    func venueLost(_ reason: String) {
-        let now = Clock.now()
-        note("order session lost: \(reason)")
-        if venueUp {
-            venueUp = false
-            risk.onVenueDisconnected(configuration.venue, now: now)
-            if configuration.venueCancelsOnDisconnect { cancelOnDisconnectPending = true }
+    /// Connects (and for TLS, handshakes) one venue's order session.
+    func connect(_ v: VenueLink) {
+        guard let socketEngine else { return }
+        v.nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
+        if let old = v.link { old.close(now: Clock.now()); v.link = nil }
+        let label = v.index == 0 ? "order entry" : "order entry \(v.name)"
+        do {
+            let c = try socketEngine.connect(to: v.address)
+            if let tlsContext = v.tlsContext {
+                let tls: FIXTLSConnection
+                do {
+                    tls = try FIXTLSConnection(context: tlsContext, connection: c, serverName: v.tls?.serverName)
+                } catch {
+                    c.close()
+                    note("\(label) TLS: \(error)")
+                    return
+                }
+                let deadline = Clock.monotonicNanos() &+ (v.tls?.handshakeTimeoutNanos ?? 10_000_000_000)
+                guard tls.handshake(deadlineNanos: deadline, shouldStop: { stopping.load(ordering: .acquiring) }) else {
+                    note("\(label) TLS handshake failed: \(tls.failureReason)")
+                    tls.close()
+                    return
+                }
+                v.link = FIXSessionLink(session: v.session, channel: .tls(tls), now: Clock.now())
+                note("\(label) connected to \(v.address) over \(tls.protocolVersion) (\(tls.cipherName))")
+            } else {
+                v.link = FIXSessionLink(session: v.session, connection: c, now: Clock.now())
+                note("\(label) connected to \(v.address)")
+            }
+        } catch {
+            note("\(label): \(error)")
         }
-        link?.close(now: now)
-        link = nil
-        nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
+    }
+
+    func venueLost(_ v: VenueLink, _ reason: String) {
+        let now = Clock.now()
+        note("order session\(v.index == 0 ? "" : " to \(v.name)") lost: \(reason)")
+        if v.up {
+            v.up = false
+            risk.onVenueDisconnected(v.id, now: now)
+            if v.cancelsOnDisconnect { v.codPending = true }
+        }
+        v.link?.close(now: now)
+        v.link = nil
+        v.nextConnectAttempt = Clock.monotonicNanos() &+ UInt64(configuration.reconnectDelay.count)
     }
 
     // MARK: hot path begin
@@ -541,7 +542,6 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         var sent = 0
         for i in 0..<sink.count {
             var command = sink[i]
-            command.venue = configuration.venue
             command.account = account
             if command.createdTime == .zero { command.createdTime = now }
             sent += submit(command, now: now)
@@ -550,7 +550,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         while let mass = risk.nextMassCancel() { sent += cancelAll(mass, now: now) }
         guard sent > 0 else { return }
         let encoded = tickStart != 0 ? Clock.monotonicNanos() : 0
-        link?.flush()
+        for v in venues { v.link?.flush() }
         if tickStart != 0 {
             tickToOrder.record(encoded &- tickStart)
             tickToWire.record(Clock.monotonicNanos() &- tickStart)
@@ -562,8 +562,12 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     }
 
     /// One command through risk and the OMS onto the wire. Returns 1 when sent.
-    func submit(_ command: OrderCommand, now: Timestamp) -> Int {
-        guard let link, link.isOpen, session.isLoggedOn else {
+    func submit(_ original: OrderCommand, now: Timestamp) -> Int {
+        var command = original
+        let v = venues[venueIndex(for: command)]
+        command.venue = v.id
+        let session = v.session
+        guard let link = v.link, link.isOpen, session.isLoggedOn else {
             counters.rejectedNotConnected &+= 1
             rejectToStrategy(command, now: now)
             return 0
@@ -591,17 +595,24 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             return 0
         }
         guard let symbol = symbols.symbol(of: command.instrument) else { return 0 }
-        let account = accountText
+        let account = v.accountText
+        let extras = v.extraFields
         let sequence: Int?
         switch command.kind {
         case .new:
-            sequence = session.send(.newOrderSingle) { $0.appendNewOrderSingleBody(command, symbol: symbol, account: account, transactTime: now) }
+            sequence = session.send(.newOrderSingle) { encoder in
+                encoder.appendNewOrderSingleBody(command, symbol: symbol, account: account, transactTime: now)
+                for field in extras { field.value.withUnsafeBytes { bytes in encoder.append(field.tag, bytes: bytes) } }
+            }
             counters.ordersSent &+= 1
         case .cancel:
             sequence = session.send(.orderCancelRequest) { $0.appendOrderCancelRequestBody(command, symbol: symbol, account: account, transactTime: now) }
             counters.cancelsSent &+= 1
         case .replace:
-            sequence = session.send(.orderCancelReplaceRequest) { $0.appendOrderCancelReplaceRequestBody(command, symbol: symbol, account: account, transactTime: now) }
+            sequence = session.send(.orderCancelReplaceRequest) { encoder in
+                encoder.appendOrderCancelReplaceRequestBody(command, symbol: symbol, account: account, transactTime: now)
+                for field in extras { field.value.withUnsafeBytes { bytes in encoder.append(field.tag, bytes: bytes) } }
+            }
             counters.replacesSent &+= 1
         case .massCancel:
             sequence = nil
@@ -631,7 +642,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if command.kind != .new { e.flags = ExecutionFlags.cancelRejected.rawValue }
         e.transactTime = now
         e.receiveTime = now
-        e.venue = configuration.venue
+        e.venue = command.venue
         return e
     }
 
@@ -667,7 +678,6 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             event.account = record.account
             event.strategy = record.strategy
         }
-        event.venue = configuration.venue
         var result = oms.onExecution(event)
         if result.code == .unknownOrder && event.executionType == .trade {
             // A fill for an order we lost track of (sent just before a crash, its command
@@ -696,10 +706,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     /// The venue cancelled every open order of the session when it dropped and had nobody
     /// to tell: apply a cancel report for each (through OMS, risk, strategies and journal).
     /// Returns the number of orders. Cold path (after a reconnect).
-    func applyCancelOnDisconnect(now: Timestamp) -> Int {
+    func applyCancelOnDisconnect(venue: VenueId, now: Timestamp) -> Int {
         var cancels: [ExecutionEvent] = []
         oms.forEachOrder { _, r in
-            guard r.venue == configuration.venue, !r.isTerminal else { return }
+            guard r.venue == venue, !r.isTerminal else { return }
             var e = ExecutionEvent()
             e.orderId = r.orderId
             e.venueOrderId = r.venueOrderId
@@ -714,6 +724,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             e.orderStatus = .canceled
             e.transactTime = now
             e.receiveTime = now
+            e.venue = venue
             cancels.append(e)
         }
         for e in cancels { onExecution(e) }
@@ -726,14 +737,28 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         pendingConfigurationRecords.withLock { $0.append(text) }
     }
 
-    func onLogon() {
-        venueUp = true
-        risk.onVenueConnected(configuration.venue)
-        note("order session logged on")
+    func onLogon(_ v: VenueLink) {
+        v.up = true
+        risk.onVenueConnected(v.id)
+        note(v.index == 0 ? "order session logged on" : "order session to \(v.name) logged on")
+    }
+
+    /// The venue a command goes to: a new order by the routing rules (first match, else
+    /// the primary); a cancel or replace where its order went. O(rules).
+    func venueIndex(for command: OrderCommand) -> Int {
+        if command.kind == .new {
+            for rule in configuration.routes where rule.matches(command) { return rule.venue }
+            return 0
+        }
+        if let record = oms.order(command.originalOrderId) {
+            let i = Int(record.venue.rawValue) - Int(configuration.venue.rawValue)
+            if i >= 0 && i < venues.count { return i }
+        }
+        return 0
     }
 
     func publishProgress() {
-        progressState.store(counters, risk: risk, venueUp: venueUp, tickToOrderCount: tickToOrder.count)
+        progressState.store(counters, risk: risk, venueUp: venues.allSatisfy { $0.up }, tickToOrderCount: tickToOrder.count)
     }
 
     func note(_ line: String) {
@@ -743,16 +768,18 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     }
 
     func shutdown() {
-        if let link, link.isOpen, session.isLoggedOn {
+        for v in venues {
+            guard let link = v.link, link.isOpen, v.session.isLoggedOn else { continue }
             link.logout(text: "engine stopping", now: Clock.now())
-            let deadline = Clock.monotonicNanos() + 2_000_000_000
-            while link.isOpen && Clock.monotonicNanos() < deadline {
-                link.poll(now: Clock.now())
+        }
+        let deadline = Clock.monotonicNanos() + 2_000_000_000
+        while venues.contains(where: { $0.link?.isOpen == true }) && Clock.monotonicNanos() < deadline {
+            do {
+                for v in venues { v.link?.poll(now: Clock.now()) }
                 IdleSleep.sleep(nanos: 1_000_000)
             }
         }
-        link?.close(now: Clock.now())
-        link = nil
+        for v in venues { v.link?.close(now: Clock.now()); v.link = nil }
         feedConnection?.close()
         feedConnection = nil
         socketEngine?.close()
@@ -763,21 +790,22 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 /// The engine's side of the order session.
 final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
     unowned let engine: TradingEngine<S>
-    init(engine: TradingEngine<S>) { self.engine = engine }
+    unowned let venue: VenueLink
+    init(engine: TradingEngine<S>, venue: VenueLink) { self.engine = engine; self.venue = venue }
 
     var supportedMessageTypes: [FIXMessageType]? { [.executionReport, .orderCancelReject] }
 
-    func onLogon(_ session: FIXSession) { engine.onLogon() }
+    func onLogon(_ session: FIXSession) { engine.onLogon(venue) }
     func onLogout(_ session: FIXSession) {}
 
     func onMessage(_ message: FIXMessageView, session: FIXSession) -> FIXApplicationResult {
         let now = Clock.now()
         let decoded: Result<ExecutionEvent, FIXOrderMessageError>
         if message.messageType == .executionReport {
-            decoded = FIXOrderMessages.decodeExecutionReport(message, symbols: engine.symbols, venue: engine.configuration.venue,
+            decoded = FIXOrderMessages.decodeExecutionReport(message, symbols: engine.symbols, venue: venue.id,
                                                              receiveTime: now)
         } else {
-            decoded = FIXOrderMessages.decodeOrderCancelReject(message, venue: engine.configuration.venue, receiveTime: now)
+            decoded = FIXOrderMessages.decodeOrderCancelReject(message, venue: venue.id, receiveTime: now)
         }
         switch decoded {
         case .success(let event):

@@ -137,10 +137,12 @@ struct RunCommand: ParsableCommand {
 
     static func limits(_ parsed: EngineConfigFile) throws -> RiskLimits {
         let symbols = parsed.engine.symbols
-        guard let file = parsed.riskFile else { return try ExampleSetup.riskLimits(symbols: symbols) }
+        // Venue ids: the primary (named by its TargetCompID in risk files) then [venue.NAME]s.
+        let venues = [parsed.engine.targetCompID] + parsed.engine.additionalVenues.map(\.name)
+        guard let file = parsed.riskFile else { return try ExampleSetup.riskLimits(symbols: symbols, venues: venues) }
         do {
             return try RiskConfigParser.parse(try DemoCommand.readFile(file), source: file, instruments: ExampleSetup.registry(symbols: symbols),
-                                              accounts: ["house", parsed.engine.accountName], venues: ["none", parsed.engine.targetCompID])
+                                              accounts: ["house", parsed.engine.accountName], venues: ["none"] + venues)
         } catch let errors as RiskConfigErrors {
             throw ValidationError("risk limits problems:\n\(errors)")
         }
