@@ -117,6 +117,28 @@ struct EndToEndTests {
                 == exchange.clientPosition(account: ExampleSetup.account, instrument: id))
     }
 
+    @Test func marketDataOverTheFIXOrderSession() throws {
+        let exchange = try Self.exchange(symbols: ["SPY", "QQQ"], seed: 21)
+        var configuration = EngineConfiguration(symbols: ["SPY", "QQQ"], orderEntry: .loopback(port: exchange.fixPort),
+                                                feed: .loopback(port: 1))   // unused: market data comes over FIX
+        configuration.feedKind = .fix
+        let engine = try TradingEngine(configuration: configuration, strategies: try ExampleSetup.strategies(instrumentCount: 2),
+                                       riskLimits: try ExampleSetup.riskLimits(symbols: ["SPY", "QQQ"]))
+        try engine.start()
+        let traded = Self.wait(seconds: 30) { engine.progress.fills >= 5 && engine.progress.marketEvents >= 50 }
+        engine.stop()
+        exchange.stop()
+        #expect(traded, "\(engine.log.suffix(4))")
+        #expect(engine.feedConnection == nil && !engine.log.contains { $0.hasPrefix("feed") }, "no feed socket was used")
+        #expect(engine.log.contains { $0.contains("market data requested") })
+        #expect(engine.fixMarketData.skippedEntries == 0)
+        for i in 0..<2 {
+            let id = InstrumentId(rawValue: UInt32(i))
+            #expect(engine.oms.position(account: ExampleSetup.account, instrument: id).quantity
+                    == exchange.clientPosition(account: ExampleSetup.account, instrument: id))
+        }
+    }
+
     @Test func orderLifecycleOverFIXPartialFillReplaceCancelRejects() throws {
         let symbols = ["SPY"]
         let exchange = try Self.exchange(symbols: symbols, seed: 5)

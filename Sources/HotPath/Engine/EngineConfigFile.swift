@@ -52,7 +52,8 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// tls_verify_peer = yes
 ///
 /// [feed]
-/// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2)
+/// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2), or fix: MarketDataRequest on
+///                                # the primary venue's order session (no host/port then)
 /// host = 127.0.0.1               # required
 /// port = 5009                    # required
 /// ```
@@ -259,12 +260,16 @@ public struct EngineConfigFile: Sendable {
             if Set(symbols).count != symbols.count { problem(line("engine.symbols"), "a symbol is listed twice") }
         }
         let venue = address("venue")
-        if let kind = string("feed.kind"), kind != "iqfeed" {
-            problem(line("feed.kind"), "feed kind '\(kind)' is not supported by `peregrine run` yet (supported: iqfeed)")
+        var feedKind = FeedKind.iqfeed
+        if let kind = string("feed.kind") {
+            if let k = FeedKind(rawValue: kind) { feedKind = k } else {
+                problem(line("feed.kind"), "feed kind '\(kind)' is not supported (iqfeed, or fix: market data on the primary venue's FIX session)")
+            }
         }
-        let feed = address("feed")
+        let feed = feedKind == .iqfeed ? address("feed") : nil
         var configuration = EngineConfiguration(symbols: symbols, orderEntry: venue ?? .loopback(port: 1),
                                                 feed: feed ?? .loopback(port: 1))
+        configuration.feedKind = feedKind
         configuration.journalDirectory = string("engine.journal")
         configuration.fixStoreDirectory = string("engine.fix_store")
         configuration.recoverFromJournal = bool("engine.recover", configuration.journalDirectory != nil)

@@ -77,6 +77,10 @@ public struct EngineConfiguration: Sendable {
     /// The venue cancels a session's open orders when it disconnects (FIX cancel-on-
     /// disconnect): after a crash the engine marks its open orders cancelled.
     public var venueCancelsOnDisconnect = true
+    /// Where market data comes from: an IQFeed Level 1 socket (`feed`), or FIX market data
+    /// (MarketDataRequest → snapshot and incremental refreshes) on the primary venue's order
+    /// session.
+    public var feedKind: FeedKind = .iqfeed
     /// TLS for the order session (certificate checks as configured), or nil for plaintext.
     public var venueTLS: FIXTLSSettings? = nil
     /// The primary venue's name (operator output, routing rules).
@@ -155,4 +159,12 @@ public struct RouteRule: Sendable, Equatable {
         if let maximumQuantity, order.quantity > maximumQuantity { return false }
         return true
     }
+}
+
+/// The engine's market-data source.
+public enum FeedKind: String, Sendable, Equatable {
+    /// IQFeed Level 1 protocol 6.2 on `EngineConfiguration.feed`.
+    case iqfeed
+    /// FIX market data on the primary venue's order session.
+    case fix
 }

@@ -44,6 +44,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     public internal(set) var book: TopOfBookTable
     var decoder: IQFeedLevel1Decoder
     var decoded = IQFeedLevel1Output()
+    var fixMarketData: FIXMarketDataDecoder
+    let symbolTexts: [FIXInlineText]
     var symbols: FIXSymbolTable
     let accountText: FIXInlineText
     let account: AccountId
@@ -133,6 +135,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         }
         let date = configuration.feedSessionDate != 0 ? configuration.feedSessionDate : IQFeedLevel1Encoder.newYorkDate(of: Clock.now())
         decoder = IQFeedLevel1Decoder(symbols: iq, venue: configuration.venue, sessionDate: date)
+        fixMarketData = FIXMarketDataDecoder(instrumentCount: n, venue: configuration.venue)
+        symbolTexts = configuration.symbols.map { FIXInlineText($0) ?? FIXInlineText() }
         accountText = text
         account = AccountId(rawValue: 1)
         sink = OrderSink(capacity: 1_024)
@@ -336,7 +340,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
 
     func iterate() -> Int {
         let mono = Clock.monotonicNanos()
-        if feedConnection == nil && mono >= nextFeedAttempt { connectFeed() }
+        if configuration.feedKind == .iqfeed && feedConnection == nil && mono >= nextFeedAttempt { connectFeed() }
         for v in venues where v.link?.isOpen != true && mono >= v.nextConnectAttempt { connect(v) }
         var work = pollFeed()
         // The order session is looked at every `orderSessionPollEvery`-th pass (a receive
@@ -524,6 +528,17 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             deliverCEPOutput()
         }
         route(now: now, tickStart: tickStart, venueTime: event.exchangeTime)
+    }
+
+    /// A FIX snapshot or incremental refresh (engine thread, inside the session's `poll`).
+    func onFIXMarketData(_ message: FIXMessageView) {
+        let tickStart = Clock.monotonicNanos()
+        let now = Clock.now()
+        counters.feedLines &+= 1
+        _ = fixMarketData.decode(message, symbols: symbols, receiveTime: now) { event in
+            handleMarketEvent(event, now: now, tickStart: tickStart)
+        }
+        tickProcessing.record(Clock.monotonicNanos() &- tickStart)
     }
 
     /// Hands the queries' results to the strategies and forgets them.
@@ -741,6 +756,14 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         v.up = true
         risk.onVenueConnected(v.id)
         note(v.index == 0 ? "order session logged on" : "order session to \(v.name) logged on")
+        if configuration.feedKind == .fix && v.index == 0 {
+            let texts = symbolTexts
+            let id = FIXInlineText("PEREGRINE-MD") ?? FIXInlineText()
+            v.session.send(.marketDataRequest) { encoder in
+                texts.withUnsafeBufferPointer { encoder.appendMarketDataRequestBody(requestID: id, subscribe: true, symbols: $0) }
+            }
+            note("market data requested on the order session (\(texts.count) symbol(s))")
+        }
     }
 
     /// The venue a command goes to: a new order by the routing rules (first match, else
@@ -793,13 +816,25 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
     unowned let venue: VenueLink
     init(engine: TradingEngine<S>, venue: VenueLink) { self.engine = engine; self.venue = venue }
 
-    var supportedMessageTypes: [FIXMessageType]? { [.executionReport, .orderCancelReject] }
+    var supportedMessageTypes: [FIXMessageType]? {
+        [.executionReport, .orderCancelReject, .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh, .marketDataRequestReject]
+    }
 
     func onLogon(_ session: FIXSession) { engine.onLogon(venue) }
     func onLogout(_ session: FIXSession) {}
 
     func onMessage(_ message: FIXMessageView, session: FIXSession) -> FIXApplicationResult {
         let now = Clock.now()
+        switch message.messageType {
+        case .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh:
+            engine.onFIXMarketData(message)
+            return .accepted
+        case .marketDataRequestReject:
+            engine.note("the venue refused the market-data request")
+            return .accepted
+        default:
+            break
+        }
         let decoded: Result<ExecutionEvent, FIXOrderMessageError>
         if message.messageType == .executionReport {
             decoded = FIXOrderMessages.decodeExecutionReport(message, symbols: engine.symbols, venue: venue.id,

@@ -96,6 +96,8 @@ public final class SimulatedExchange: @unchecked Sendable {
     var clientSold: [UInt32: [Int64]] = [:]
     var replyBuffer = [UInt8]()
     var replayState: RecordedReplayState? = nil
+    /// Sessions subscribed to FIX market data (MarketDataRequest), with their MDReqID.
+    var marketDataSubscribers: [(session: Int, requestID: FIXInlineText)] = []
 
     public init(configuration: SimulatedExchangeConfiguration) {
         self.configuration = configuration
@@ -247,6 +249,7 @@ public final class SimulatedExchange: @unchecked Sendable {
 
     func dropLink(_ index: Int, now: Timestamp) {
         guard let link = links[index] else { return }
+        marketDataSubscribers.removeAll { $0.session == index }
         note("session \(configuration.compID)->\(link.session.configuration.targetCompID) ended: \(link.closeReason)")
         link.close(now: now)
         links[index] = nil
@@ -418,6 +421,13 @@ public final class SimulatedExchange: @unchecked Sendable {
             if event.exchangeTime == .zero { event.exchangeTime = now }
             if event.kind == .trade { agentTrades.add(1, ordering: .relaxed) }
             if feedEncoder.encode(event, { publish($0) }) != nil { published += 1 }
+            if !marketDataSubscribers.isEmpty, let symbol = symbols.symbol(of: event.instrument) {
+                for sub in marketDataSubscribers {
+                    guard let link = links[sub.session], link.isOpen else { continue }
+                    link.session.send(.marketDataIncrementalRefresh) { $0.appendIncrementalRefreshBody(event, symbol: symbol, requestID: sub.requestID) }
+                    link.flush()
+                }
+            }
         }
         if published > 0 { feedEvents.add(published, ordering: .relaxed) }
         output.clear()
@@ -471,7 +481,7 @@ final class ExchangeApplication: FIXApplication {
         self.account = account
     }
 
-    var supportedMessageTypes: [FIXMessageType]? { [.newOrderSingle, .orderCancelRequest, .orderCancelReplaceRequest] }
+    var supportedMessageTypes: [FIXMessageType]? { [.newOrderSingle, .orderCancelRequest, .orderCancelReplaceRequest, .marketDataRequest] }
 
     func onLogon(_ session: FIXSession) { exchange.note("session \(session.configuration.targetCompID) logged on") }
 
@@ -494,6 +504,8 @@ final class ExchangeApplication: FIXApplication {
         case .orderCancelReplaceRequest:
             decoded = FIXOrderMessages.decodeOrderCancelReplaceRequest(message, symbols: exchange.symbols, account: account,
                                                                        venue: .none, receiveTime: now)
+        case .marketDataRequest:
+            return exchange.marketDataRequest(message, session: session)
         default:
             return .unsupportedMessageType
         }
@@ -510,6 +522,34 @@ final class ExchangeApplication: FIXApplication {
 }
 
 extension SimulatedExchange {
+    /// A MarketDataRequest: subscribe (snapshot of every book now, then incremental
+    /// refreshes of every quote and trade) or unsubscribe. Exchange thread.
+    func marketDataRequest(_ message: FIXMessageView, session: FIXSession) -> FIXApplicationResult {
+        guard let index = sessions.firstIndex(where: { $0 === session }) else { return .businessReject(reason: .other, tag: 0) }
+        guard let idBytes = message.valueBytes(tag: FIXTag.mdReqID), let requestID = FIXInlineText(bytes: idBytes) else {
+            return .businessReject(reason: .conditionallyRequiredFieldMissing, tag: FIXTag.mdReqID)
+        }
+        let subscribe = message.valueBytes(tag: FIXTag.subscriptionRequestType).map { $0.first != 0x32 } ?? true
+        marketDataSubscribers.removeAll { $0.session == index }
+        guard subscribe else { return .accepted }
+        for i in 0..<message.fieldCount where Int(message.field(at: i).tag) == FIXTag.symbol {
+            if symbols.lookup(message.value(at: i)) == nil { return .businessReject(reason: .unknownSecurity, tag: FIXTag.symbol) }
+        }
+        marketDataSubscribers.append((index, requestID))
+        // Snapshots of the books as they stand.
+        for m in 0..<markets.count {
+            guard let symbol = symbols.symbol(of: InstrumentId(rawValue: UInt32(m))) else { continue }
+            let b = markets[m].engine.bestBid, a = markets[m].engine.bestAsk
+            session.send(.marketDataSnapshotFullRefresh) {
+                $0.appendSnapshotBody(symbol: symbol, requestID: requestID, bid: b?.price ?? .zero, bidSize: b?.quantity ?? .zero,
+                                      ask: a?.price ?? .zero, askSize: a?.quantity ?? .zero,
+                                      lastPrice: markets[m].engine.lastTradePrice, lastSize: .zero)
+            }
+        }
+        note("session \(session.configuration.targetCompID) subscribed to market data (\(requestID))")
+        return .accepted
+    }
+
     /// Cancels every resting order of `account` (cancel-on-disconnect).
     func cancelAll(account: AccountId) {
         let first = output.executions.count
