@@ -30,6 +30,7 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// recover = yes                  # rebuild orders and positions from the journal at start-up
 /// risk = config/risk.conf        # risk limits (RiskConfigParser format); default: built-in limits
 /// cql = config/momentum.cql      # continuous queries the strategies read; default: the built-in ones
+/// model = var/imbalance.pmodel   # the imbalance strategy's model artifact (`ctl reload-model` swaps it live)
 /// backup = 10.0.0.2:7400         # stream the journal to `peregrine backup-server` (acks, resume)
 /// control_socket = var/peregrine.sock   # operator commands (`peregrine ctl`)
 /// cpu = 1                        # pin the engine thread
@@ -62,12 +63,14 @@ public struct EngineConfigFile: Sendable {
     public var riskFile: String?
     /// Continuous queries for the strategies (default: `ExampleSetup.momentumCQL`).
     public var cqlFile: String?
+    /// The imbalance strategy's model artifact (default: the built-in sample model).
+    public var modelFile: String? = nil
     public var controlSocket: String?
     /// A journal backup server (`peregrine backup-server`) to stream the journal to.
     public var backupServer: SocketAddress?
 
     static let keys: [String: [String]] = [
-        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "backup", "control_socket", "cpu", "spin", "socket_mode"],
+        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "model", "backup", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["name", "host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
                   "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields"],
         "feed": ["kind", "host", "port"],
@@ -311,7 +314,7 @@ public struct EngineConfigFile: Sendable {
         }
         if !problems.isEmpty { throw EngineConfigErrors(problems: problems.sorted { $0.line < $1.line }) }
         return EngineConfigFile(engine: configuration, riskFile: string("engine.risk"), cqlFile: string("engine.cql"),
-                                controlSocket: string("engine.control_socket"), backupServer: backup)
+                                modelFile: string("engine.model"), controlSocket: string("engine.control_socket"), backupServer: backup)
     }
 
     static func trim<S: StringProtocol>(_ s: S) -> String {

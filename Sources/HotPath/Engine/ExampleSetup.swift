@@ -29,7 +29,8 @@ public enum ExampleSetup {
     /// passive limits re-priced after 50 ms) and imbalance mean reversion (the sample
     /// logistic model, marketable limits), both on every instrument, 100-share lots,
     /// ±2,000 shares per instrument and strategy.
-    public static func strategies(instrumentCount: Int, queries: CQLQuerySet? = nil) throws(ModelArtifactError) -> ExampleStrategySet {
+    public static func strategies(instrumentCount: Int, queries: CQLQuerySet? = nil,
+                                  model: ModelSlot? = nil) throws(ModelArtifactError) -> ExampleStrategySet {
         let instruments = (0..<instrumentCount).map { InstrumentId(rawValue: UInt32($0)) }
         let lot = Quantity(rawValue: 100 * FixedPointScale.scale)
         let limits = StrategyLimits(maxPosition: Quantity(rawValue: 2_000 * FixedPointScale.scale),
@@ -38,11 +39,12 @@ public enum ExampleSetup {
             config: StrategyConfig(id: StrategyId(rawValue: 1), account: account, instruments: instruments,
                                    limits: limits, lotSize: lot, clock: .receiveTime),
             source: source(queries), grossNotional: 300_000, maxDrawdown: 10_000)
-        let model = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition()))
+        let slot: ModelSlot
+        if let model { slot = model } else { slot = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition())) }
         let imbalance = ExampleStrategies.imbalanceReversion(
             config: StrategyConfig(id: StrategyId(rawValue: 2), account: account, instruments: instruments,
                                    limits: limits, lotSize: lot, clock: .receiveTime),
-            model: model, grossNotional: 150_000, maxDrawdown: 10_000)
+            model: slot, grossNotional: 150_000, maxDrawdown: 10_000)
         return StrategyPair(momentum, imbalance)
     }
 
@@ -51,6 +53,19 @@ public enum ExampleSetup {
             return .inline(fastSpan: 5, slowSpan: 40)
         }
         return .cep(fast: fast, slow: slow)
+    }
+
+    /// Loads a model artifact for the imbalance strategy and checks that its inputs are
+    /// features the strategy builds (`ImbalanceReversionAlpha.featureNames`). Cold.
+    public static func imbalanceModel(path: String) throws(EngineError) -> Model {
+        let model: Model
+        do { model = try ModelArtifact.loadModel(path: path) } catch { throw EngineError("model \(path): \(error)") }
+        let unknown = model.featureNames.filter { !ImbalanceReversionAlpha.featureNames.contains($0) }
+        guard unknown.isEmpty else {
+            throw EngineError("model \(path) reads \(unknown.joined(separator: ", ")), which the imbalance strategy does not build (it builds \(ImbalanceReversionAlpha.featureNames.joined(separator: ", ")))")
+        }
+        guard model.predictsProbability else { throw EngineError("model \(path) is not a classifier (the strategy reads a probability)") }
+        return model
     }
 
     /// The built-in demo limits: every check on, sized for the example strategies.

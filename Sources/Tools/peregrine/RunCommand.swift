@@ -3,6 +3,8 @@ import PeregrineCEP
 import PeregrineCore
 import PeregrineEngine
 import PeregrineJournal
+import PeregrineModels
+import PeregrineStrategy
 import PeregrinePlatform
 import PeregrineRisk
 import Synchronization
@@ -71,8 +73,15 @@ struct RunCommand: ParsableCommand {
         } catch let error as CQLError {
             throw ValidationError("continuous queries:\n\(error)")
         }
+        let modelSlot: ModelSlot
+        if let file = parsed.modelFile {
+            modelSlot = ModelSlot(try ExampleSetup.imbalanceModel(path: file))
+            print("model: \(file)")
+        } else {
+            modelSlot = ModelSlot(try Model(ImbalanceReversionAlpha.sampleModelDefinition()))
+        }
         let engine = try TradingEngine(configuration: engineConfiguration,
-                                       strategies: try ExampleSetup.strategies(instrumentCount: n, queries: queries),
+                                       strategies: try ExampleSetup.strategies(instrumentCount: n, queries: queries, model: modelSlot),
                                        riskLimits: limits, queries: queries)
         let r = engine.recovery
         if r.commands > 0 || r.executions > 0 {
@@ -85,7 +94,7 @@ struct RunCommand: ParsableCommand {
         var server: ControlServer? = nil
         if let path = parsed.controlSocket {
             server = try ControlServer(path: path) { line in
-                Self.answer(line, engine: engine, parsed: parsed, stop: { stopRequested.store(true, ordering: .relaxed) })
+                Self.answer(line, engine: engine, parsed: parsed, model: modelSlot, stop: { stopRequested.store(true, ordering: .relaxed) })
             }
             print("control socket \(path): peregrine ctl --socket \(path) status")
         }
@@ -149,7 +158,8 @@ struct RunCommand: ParsableCommand {
     }
 
     /// One control-socket command line → its answer.
-    static func answer(_ line: String, engine: TradingEngine<ExampleStrategySet>, parsed: EngineConfigFile, stop: () -> Void) -> String {
+    static func answer(_ line: String, engine: TradingEngine<ExampleStrategySet>, parsed: EngineConfigFile, model: ModelSlot,
+                       stop: () -> Void) -> String {
         let words = line.split(separator: " ").map(String.init)
         switch words.first ?? "" {
         case "status": return engine.perform(.status)
@@ -167,13 +177,26 @@ struct RunCommand: ParsableCommand {
             } catch {
                 return "error: \(error)"
             }
+        case "reload-model":
+            // Off the engine thread: load, check, publish; the strategy's next prediction
+            // uses the new model (lock-free swap, no pause on the hot path).
+            guard let file = words.count > 1 ? words[1] : parsed.modelFile else {
+                return "error: reload-model needs a file (none in the configuration)"
+            }
+            do {
+                let next = try ExampleSetup.imbalanceModel(path: file)
+                try model.publish(next)
+                return "model swapped in: \(file) (\(next.kind), \(next.featureCount) features; \(model.publishedCount) published so far)"
+            } catch {
+                return "error: \(error)"
+            }
         case "stop":
             stop()
             return "stopping"
         case "help", "":
-            return "commands: status, positions, kill, reset, reload-limits [FILE], stop"
+            return "commands: status, positions, kill, reset, reload-limits [FILE], reload-model [FILE], stop"
         default:
-            return "error: unknown command '\(words[0])'; commands: status, positions, kill, reset, reload-limits [FILE], stop"
+            return "error: unknown command '\(words[0])'; commands: status, positions, kill, reset, reload-limits [FILE], reload-model [FILE], stop"
         }
     }
 }
