@@ -168,9 +168,17 @@ let package = Package(
         // Journal -> PostgreSQL loader (COPY), schema and migrations, ODS rules.
         .target(
             name: "PeregrineWarehouse",
-            dependencies: ["CLibPQ", "PeregrineCore", "PeregrineJournal"],
+            dependencies: ["CLibPQ", "PeregrineCore", "PeregrineJournal", "PeregrineCEP"],
             path: "Sources/ColdTier/Warehouse",
             exclude: ["SCHEMA.md"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Model training from warehouse features: ridge / logistic, walk-forward validation.
+        .target(
+            name: "PeregrineTraining",
+            dependencies: ["PeregrineModels", "PeregrineWarehouse"],
+            path: "Sources/ColdTier/Training",
             swiftSettings: swiftSettings
         ),
 
@@ -232,7 +240,7 @@ let package = Package(
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                 "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse", "PeregrineMarketData",
                 "PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                "PeregrineModels", "PeregrineOMS", "PeregrineFeeds", "PeregrineReports",
+                "PeregrineModels", "PeregrineOMS", "PeregrineFeeds", "PeregrineReports", "PeregrineTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/peregrine",
@@ -334,7 +342,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseTests",
-            dependencies: ["PeregrineWarehouse", "PeregrineJournal", "PeregrineCore", "PeregrineTestKit"],
+            dependencies: ["PeregrineWarehouse", "PeregrineJournal", "PeregrineCore", "PeregrineCEP", "PeregrineTraining", "PeregrineModels", "PeregrineTestKit"],
             path: "Tests/WarehouseTests",
             swiftSettings: swiftSettings
         ),

@@ -5,6 +5,7 @@
 #   scripts/postgres-test-cluster.sh env     # print the export line (cluster must be running)
 #   scripts/postgres-test-cluster.sh status  # exit 0 when running
 #   scripts/postgres-test-cluster.sh stop    # stop and delete the cluster
+#   scripts/postgres-test-cluster.sh halt    # stop (pg_ctl -m fast) but keep the data; `start` resumes it
 #
 #   eval "$(scripts/postgres-test-cluster.sh start)"   # sets PEREGRINE_PG_CONNINFO
 #
@@ -102,12 +103,21 @@ stop() {
     log "stopped and removed $BASE"
 }
 
+# A server outage for reconnect tests: fast shutdown (clients get 57P01), data kept.
+halt() {
+    if is_running; then
+        as_owner "$BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+        log "halted (data kept in $DATA; 'start' resumes it)"
+    fi
+}
+
 exec 9>"$LOCK"
 flock 9
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    halt) halt ;;
     env) if is_running; then print_env; else log "not running (use start)"; exit 1; fi ;;
     status) is_running ;;
-    *) echo "usage: $0 start|stop|env|status" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|halt|env|status" >&2; exit 2 ;;
 esac

@@ -31,6 +31,13 @@ public struct BinaryCopyEncoder: Sendable {
         appendBigEndian(value)
     }
 
+    /// A `double precision` (float8): the IEEE 754 bits, big-endian.
+    @inline(__always)
+    public mutating func appendDouble(_ value: Double) {
+        appendBigEndian(Int32(8))
+        appendBigEndian(value.bitPattern)
+    }
+
     @inline(__always)
     public mutating func appendInteger(_ value: Int32) {
         appendBigEndian(Int32(4))

@@ -22,6 +22,12 @@ public struct WarehouseProgress: Sendable {
     public var elapsedNanos: Int64 = 0
     /// Whether the loader has read everything the journal holds right now.
     public var caughtUp = false
+    /// Sequence of the newest record in the journal when this progress was taken.
+    public var journalHeadSequence: UInt64 = 0
+    /// Records in the journal not yet committed to the warehouse (head minus last loaded).
+    public var journalLagRecords: UInt64 { journalHeadSequence > lastSequence ? journalHeadSequence - lastSequence : 0 }
+    /// Times the loader lost PostgreSQL and reconnected during this run.
+    public var reconnects = 0
 
     /// Records per second over the run.
     public var recordsPerSecond: Double {
@@ -59,9 +65,12 @@ public final class WarehouseLoader {
         public var pollIntervalMillis: Int
         /// Stop after this many committed batches (tests; `nil`: no limit).
         public var maxBatches: Int?
+        /// Back-off and reconnect after a transient PostgreSQL failure (`.never`: throw it).
+        public var retry: WarehouseRetryPolicy
 
         public init(journalDirectory: String, journalName: String = "journal", batchRecords: Int = 50_000,
-                    follow: Bool = false, pollIntervalMillis: Int = 20, maxBatches: Int? = nil) {
+                    follow: Bool = false, pollIntervalMillis: Int = 20, maxBatches: Int? = nil,
+                    retry: WarehouseRetryPolicy = WarehouseRetryPolicy()) {
             precondition(batchRecords > 0, "batchRecords must be positive")
             self.journalDirectory = journalDirectory
             self.journalName = journalName
@@ -69,14 +78,20 @@ public final class WarehouseLoader {
             self.follow = follow
             self.pollIntervalMillis = pollIntervalMillis
             self.maxBatches = maxBatches
+            self.retry = retry
         }
     }
 
-    public let connection: PostgresConnection
+    /// The current connection; replaced (same conninfo) after a transient failure.
+    public private(set) var connection: PostgresConnection
     public let options: Options
     /// Called inside each batch's transaction just before COMMIT, with the batch number
     /// (1-based, this run). Tests use it to simulate a crash mid-batch.
     public var beforeCommit: ((Int) throws -> Void)?
+    /// Called before each back-off sleep after a lost connection (for the log).
+    public var onRetry: ((WarehouseRetry) -> Void)?
+    /// Called after each successful reconnect, with the position it resumes from.
+    public var onReconnect: ((JournalPosition?) -> Void)?
 
     let ledger = OrderLedger()
     var knownPartitions: Set<PartitionDay> = []
@@ -102,22 +117,77 @@ public final class WarehouseLoader {
     /// until `shouldStop` returns true), calling `onProgress` after every batch, on
     /// catching up, and at least once per second while idle. `shouldStop` is checked
     /// between batches: the batch in flight is always committed or rolled back whole.
+    ///
+    /// A transient PostgreSQL failure (`PostgresError.isTransient`: lost connection, admin
+    /// shutdown, server not accepting yet) does not end the run: the loader backs off
+    /// (`Options.retry`), reconnects and resumes after the position committed in
+    /// `journal_positions` — the failed batch's rows were rolled back with it (or, if the
+    /// COMMIT reached the server before the connection broke, the stored position says so),
+    /// so nothing is lost or loaded twice. `shouldStop` also ends a back-off wait.
     /// Returns the run's totals.
     @discardableResult
     public func run(shouldStop: () -> Bool = { false },
                     onProgress: (WarehouseProgress) -> Void = { _ in }) throws -> WarehouseProgress {
         let started = WallClock.nowNanos()
         var progress = WarehouseProgress()
+        var attempt = 0
+        var batchesAtFailure = 0
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            do {
+                if !connection.isConnected {
+                    connection = try PostgresConnection(conninfo: connection.conninfo)
+                    progress.reconnects += 1
+                    onReconnect?(try committedPosition())
+                }
+                try load(&progress, started: started, shouldStop: shouldStop, onProgress: onProgress)
+                break
+            } catch let error as PostgresError where error.isTransient {
+                connection.close()
+                if progress.batchesCommitted > batchesAtFailure { attempt = 0 }   // a new outage
+                batchesAtFailure = progress.batchesCommitted
+                attempt += 1
+                if let limit = options.retry.maxAttempts, attempt > limit { throw error }
+                let delay = options.retry.delayMillis(attempt: attempt, using: &generator)
+                onRetry?(WarehouseRetry(attempt: attempt, maxAttempts: options.retry.maxAttempts, delayMillis: delay,
+                                        error: error, lastCommittedSequence: progress.lastSequence))
+                if !Self.sleep(milliseconds: delay, unless: shouldStop) { break }
+            }
+        }
+        progress.elapsedNanos = WallClock.nowNanos() - started
+        return progress
+    }
+
+    /// Sleeps in short slices so a stop request ends the wait; false when stopped.
+    static func sleep(milliseconds: Int, unless shouldStop: () -> Bool) -> Bool {
+        var remaining = milliseconds
+        while remaining > 0 {
+            if shouldStop() { return false }
+            let slice = min(remaining, 50)
+            WallClock.sleep(milliseconds: slice)
+            remaining -= slice
+        }
+        return !shouldStop()
+    }
+
+    /// One connected stretch of `run`: from the committed position until done, stopped, or
+    /// a PostgreSQL error (thrown; `run` decides whether to retry).
+    private func load(_ progress: inout WarehouseProgress, started: Int64, shouldStop: () -> Bool,
+                      onProgress: (WarehouseProgress) -> Void) throws {
         let position = try committedPosition()
         var lastLoaded = position?.sequence ?? 0
         progress.lastSequence = lastLoaded
         let reader: JournalReader
+        // A second cursor that only finds the journal's head, for the lag in records. It
+        // reads each record once more (a header and no decoding): cheap next to COPY.
+        let head: JournalReader
         do {
             reader = try JournalReader(directory: options.journalDirectory, name: options.journalName, fromFile: position?.fileIndex)
+            head = try JournalReader(directory: options.journalDirectory, name: options.journalName, fromFile: position?.fileIndex)
         } catch {
             throw WarehouseError(.journal, "\(error)", context: "opening journal '\(options.journalName)' in \(options.journalDirectory)")
         }
-        var lastReport = started
+        var lastReport = WallClock.nowNanos()
         while !shouldStop() {
             var batch = WarehouseBatch()
             var endOfData = false
@@ -145,6 +215,8 @@ public final class WarehouseLoader {
             let becameIdle = endOfData && !progress.caughtUp
             progress.caughtUp = endOfData
             if !batch.isEmpty || becameIdle || now - lastReport >= 1_000_000_000 {
+                while let record = try? head.next() { progress.journalHeadSequence = max(progress.journalHeadSequence, record.sequence) }
+                if endOfData { progress.journalHeadSequence = max(progress.journalHeadSequence, lastLoaded) }
                 onProgress(progress)
                 lastReport = now
             }
@@ -154,7 +226,5 @@ public final class WarehouseLoader {
                 if batch.isEmpty { WallClock.sleep(milliseconds: options.pollIntervalMillis) }
             }
         }
-        progress.elapsedNanos = WallClock.nowNanos() - started
-        return progress
     }
 }
