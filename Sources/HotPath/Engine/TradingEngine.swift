@@ -226,11 +226,13 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             while let record = try reader.next() {
                 switch record.type {
                 case .orderCommand:
-                    if let c = record.load(as: OrderCommand.self) { commands.append((record.sequence, c)) }
+                    if let c = JournalPayload.orderCommand(record) { commands.append((record.sequence, c)) }
+                    else { result.problems.append("record \(record.sequence): not a valid order command; skipped") }
                 case .riskDecision:
-                    if let d = record.load(as: JournaledRiskDecision.self) { decisions[d.orderId] = d.reason }
+                    if let d = JournalPayload.riskDecision(record) { decisions[d.orderId.rawValue] = d.reason }
                 case .executionEvent:
-                    if let e = record.load(as: ExecutionEvent.self) { executions.append((record.sequence, e)) }
+                    if let e = JournalPayload.executionEvent(record) { executions.append((record.sequence, e)) }
+                    else { result.problems.append("record \(record.sequence): not a valid execution report; skipped") }
                 default:
                     break
                 }
