@@ -20,7 +20,10 @@ struct FIXAcceptorCommand: ParsableCommand {
     var conformance = false
 
     @Option(name: .long, help: "TCP port to listen on (127.0.0.1 unless --host).")
-    var port: UInt16
+    var port: UInt16 = 0
+
+    @Option(name: .long, help: "A QuickFIX-style settings file (Sources/Protocols/FIX/SETTINGS.md): serve every acceptor session it declares (ports, CompIDs, dictionaries, stores, schedules, TLS) instead of the options below.")
+    var settings: String? = nil
 
     @Option(name: .long, help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -47,7 +50,10 @@ struct FIXAcceptorCommand: ParsableCommand {
     var resetOnLogon = true
 
     func run() throws {
+        ProcessControls.lineBufferStandardOutput()
         guard conformance else { throw ValidationError("only --conformance is supported: pass --conformance") }
+        if let settings { return try runSettings(settings) }
+        guard port != 0 else { throw ValidationError("give --port N (or --settings FILE)") }
         let fixVersion: FIXVersion
         switch version {
         case "4.4", "FIX.4.4": fixVersion = .fix44
@@ -84,6 +90,33 @@ struct FIXAcceptorCommand: ParsableCommand {
             _ = usleep(200_000)
             let lines = acceptor.log
             if lines.count > printed { for line in lines[printed...] { print("fix-acceptor: \(line)") }; printed = lines.count }
+        }
+    }
+
+    /// Every acceptor of a settings file, each session running the conformance application.
+    func runSettings(_ path: String) throws {
+        let loaded: FIXSettings
+        do { loaded = try FIXSettings.load(path: path) } catch { throw ValidationError("\(error)") }
+        print(loaded.effectiveDescription)
+        var acceptors: [FIXAcceptor] = []
+        for group in loaded.acceptors {
+            var sessions: [FIXSession] = []
+            for s in group.sessions {
+                do { sessions.append(try s.makeSession(application: FIXConformanceApplication())) } catch { throw ValidationError("\(error)") }
+            }
+            let acceptor = group.makeAcceptor(sessions: sessions)
+            do { try acceptor.start() } catch { throw ValidationError("\(error)") }
+            print("fix-acceptor: \(sessions.count) session(s) on \(group.endpoint)\(group.tlsContext != nil ? " over TLS" : ""), port \(acceptor.port)")
+            acceptors.append(acceptor)
+        }
+        guard !acceptors.isEmpty else { throw ValidationError("\(path) declares no acceptor session (ConnectionType=acceptor)") }
+        var printed = [Int](repeating: 0, count: acceptors.count)
+        while true {
+            _ = usleep(200_000)
+            for (i, a) in acceptors.enumerated() {
+                let lines = a.log
+                if lines.count > printed[i] { for line in lines[printed[i]...] { print("fix-acceptor: \(line)") }; printed[i] = lines.count }
+            }
         }
     }
 }
