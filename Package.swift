@@ -228,7 +228,7 @@ let package = Package(
             name: "PeregrineEngine",
             dependencies: ["PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                            "PeregrineMarketData", "PeregrineStrategy", "PeregrineRisk", "PeregrineOMS",
-                           "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport"],
+                           "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport", "PeregrineFeeds"],
             path: "Sources/HotPath/Engine",
             swiftSettings: swiftSettings
         ),
@@ -361,7 +361,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: ["PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                           "PeregrineOMS", "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport", "PeregrineMarketData",
+                           "PeregrineOMS", "PeregrineModels", "PeregrineCEP", "PeregrineFIX", "PeregrineFIXTransport", "PeregrineFeeds", "PeregrineMarketData",
                            "PeregrinePlatform", "PeregrineCore", "PeregrineTestKit"],
             path: "Tests/EngineTests",
             swiftSettings: swiftSettings

@@ -7,6 +7,7 @@ import PeregrineRisk
 import PeregrineSimExchange
 import PeregrineSimVenue
 import PeregrineStrategy
+import PeregrineTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -360,5 +361,35 @@ enum TemporaryDirectoryPath {
         var template = Array("/tmp/peregrine-e2e-XXXXXX".utf8CString)
         guard let p = mkdtemp(&template) else { throw EngineError("mkdtemp failed") }
         return String(cString: p)
+    }
+}
+
+/// The engine's market data from a TWS API server (the fake TWS of the test kit, speaking
+/// the server side of the handshake and sending tickPrice/tickSize), orders to the
+/// simulated exchange.
+@Suite(.serialized)
+struct EngineTWSFeedTests {
+    @Test func ticksFromTWSDriveTheStrategies() throws {
+        let tws = try FakeTWSServer(speaker: TWSSpeaker())
+        defer { tws.stop() }
+        let exchange = try EndToEndTests.exchange(symbols: ["SPY"], seed: 31)
+        var configuration = EngineConfiguration(symbols: ["SPY"], orderEntry: .loopback(port: exchange.fixPort),
+                                                feed: tws.address)
+        configuration.feedKind = .tws
+        let engine = try TradingEngine(configuration: configuration, strategies: RoutingTests.RouteProbe(),
+                                       riskLimits: try ExampleSetup.riskLimits(symbols: ["SPY"]))
+        try engine.start()
+        defer { engine.stop(); exchange.stop() }
+        // The engine handshakes and subscribes (reqMktData = message id 1).
+        #expect(EndToEndTests.wait(seconds: 10) { !tws.frames(id: "1").isEmpty }, "\(tws.frames.map(\.fields.first))")
+        let request = try #require(tws.frames(id: "1").first)
+        let tickerId = request.fields[2]
+        #expect(request.fields.contains("SPY"))
+        // tickPrice (1): version 6, ticker, field 1 bid / 2 ask, price, size, attributes.
+        tws.send(["1", "6", tickerId, "1", "167.40", "300", "0"])
+        tws.send(["1", "6", tickerId, "2", "167.42", "200", "0"])
+        #expect(EndToEndTests.wait(seconds: 10) { engine.progress.marketEvents >= 2 })
+        // The probe strategy orders once it has a bid; the orders reach the exchange.
+        #expect(EndToEndTests.wait(seconds: 10) { exchange.ordersReceivedCount >= 2 }, "\(engine.progress.lastNote)")
     }
 }

@@ -1,4 +1,5 @@
 import PeregrinePlatform
+import PeregrineTestKit
 
 /// One line a fake IQConnect received (without CR LF).
 struct IQFeedReceivedLine: Sendable {

@@ -3,6 +3,7 @@ import PeregrineCore
 import PeregrineFeeds
 import PeregrineMarketData
 import PeregrinePlatform
+import PeregrineTestKit
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import PeregrineCore
 import PeregrineFeeds
 import PeregrineMarketData
 import PeregrinePlatform
+import PeregrineTestKit
 
 extension FeedSessionSuites {
     @Suite("IQFeed Level 1 session against a fake IQConnect on loopback")

@@ -3,6 +3,7 @@ import PeregrineCore
 import PeregrineFeeds
 import PeregrineMarketData
 import PeregrinePlatform
+import PeregrineTestKit
 
 extension FeedSessionSuites {
     @Suite("TWS client session against a fake TWS on loopback")

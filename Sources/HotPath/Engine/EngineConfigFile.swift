@@ -53,8 +53,9 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// tls_verify_peer = yes
 ///
 /// [feed]
-/// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2), or fix: MarketDataRequest on
-///                                # the primary venue's order session (no host/port then)
+/// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2); tws (TWS / IB Gateway, with
+///                                # client_id); or fix: MarketDataRequest on the primary venue's
+///                                # order session (no host/port then)
 /// host = 127.0.0.1               # required
 /// port = 5009                    # required
 /// ```
@@ -73,7 +74,7 @@ public struct EngineConfigFile: Sendable {
         "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "model", "backup", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["name", "host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
                   "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields"],
-        "feed": ["kind", "host", "port"],
+        "feed": ["kind", "host", "port", "client_id"],
     ]
 
     /// Parses `text` (cold; allocates). Relative paths are taken as given (relative to the
@@ -266,13 +267,14 @@ public struct EngineConfigFile: Sendable {
         var feedKind = FeedKind.iqfeed
         if let kind = string("feed.kind") {
             if let k = FeedKind(rawValue: kind) { feedKind = k } else {
-                problem(line("feed.kind"), "feed kind '\(kind)' is not supported (iqfeed, or fix: market data on the primary venue's FIX session)")
+                problem(line("feed.kind"), "feed kind '\(kind)' is not supported (iqfeed; tws; or fix: market data on the primary venue's FIX session)")
             }
         }
-        let feed = feedKind == .iqfeed ? address("feed") : nil
+        let feed = feedKind == .fix ? nil : address("feed")
         var configuration = EngineConfiguration(symbols: symbols, orderEntry: venue ?? .loopback(port: 1),
                                                 feed: feed ?? .loopback(port: 1))
         configuration.feedKind = feedKind
+        if let n = int("feed.client_id", 0...999_999) { configuration.twsClientId = n }
         configuration.journalDirectory = string("engine.journal")
         configuration.fixStoreDirectory = string("engine.fix_store")
         configuration.recoverFromJournal = bool("engine.recover", configuration.journalDirectory != nil)

@@ -81,6 +81,8 @@ public struct EngineConfiguration: Sendable {
     /// (MarketDataRequest → snapshot and incremental refreshes) on the primary venue's order
     /// session.
     public var feedKind: FeedKind = .iqfeed
+    /// TWS API client id (feed kind `tws`).
+    public var twsClientId = 17
     /// TLS for the order session (certificate checks as configured), or nil for plaintext.
     public var venueTLS: FIXTLSSettings? = nil
     /// The primary venue's name (operator output, routing rules).
@@ -167,4 +169,7 @@ public enum FeedKind: String, Sendable, Equatable {
     case iqfeed
     /// FIX market data on the primary venue's order session.
     case fix
+    /// The TWS API (TWS or IB Gateway) at `EngineConfiguration.feed`: reqMktData per symbol
+    /// (stocks, SMART routing, USD), health states, pacing, reconnect and resubscribe.
+    case tws
 }

@@ -2,6 +2,7 @@ import PeregrineCEP
 import PeregrineCore
 import PeregrineFIX
 import PeregrineFIXTransport
+import PeregrineFeeds
 import PeregrineJournal
 import PeregrineMarketData
 import PeregrineOMS
@@ -59,6 +60,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     // Connections (engine thread).
     var socketEngine: SocketEngine? = nil
     var feedConnection: TCPConnection? = nil
+    /// The TWS API session when the feed kind is `tws`.
+    var tws: TWSClientSession? = nil
     var feedBuffer: [UInt8]
     var feedBuffered = 0
     /// One per venue: the primary first (see `EngineConfiguration.additionalVenues`).
@@ -331,6 +334,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             return
         }
         if let reason = socketEngine?.fallbackReason { note(reason) }
+        if configuration.feedKind == .tws, let socketEngine { startTWS(socketEngine) }
         var backoff = BackoffIdle(maxSpins: 200, maxYields: 20, minParkNanos: 1_000, maxParkNanos: 50_000)
         var spin = BusySpinIdle()
         while !stopping.load(ordering: .acquiring) {
@@ -345,6 +349,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if configuration.feedKind == .iqfeed && feedConnection == nil && mono >= nextFeedAttempt { connectFeed() }
         for v in venues where v.link?.isOpen != true && mono >= v.nextConnectAttempt { connect(v) }
         var work = pollFeed()
+        if let tws {
+            var handler = EngineFeedHandler(engine: self, tickStart: Clock.monotonicNanos())
+            work += tws.poll(now: Clock.now(), handler: &handler)
+        }
         // The order session is looked at every `orderSessionPollEvery`-th pass (a receive
         // is a system call in the polled modes): market data gets the tighter loop, and an
         // execution report waits at most a few passes (a microsecond or two).
@@ -363,6 +371,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 // Live: processing time; everything older than now − 1 ns is complete.
                 queries!.onWatermark(now - Nanoseconds(1), into: &cepOutput)
                 deliverCEPOutput()
+            }
+            if let tws {
+                var handler = EngineFeedHandler(engine: self, tickStart: 0)
+                _ = tws.timer(now: now, handler: &handler)
             }
             strategies.onTimer(now)
             route(now: now, tickStart: 0, venueTime: .zero)
@@ -384,6 +396,21 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             publishProgress()
         }
         return work
+    }
+
+    /// Creates the TWS session, subscribes every symbol (stock, SMART, USD) and starts it.
+    func startTWS(_ sockets: SocketEngine) {
+        var c = TWSSessionConfiguration(address: configuration.feed)
+        c.clientId = configuration.twsClientId
+        c.venue = configuration.venue
+        let session = TWSClientSession(configuration: c, engine: sockets)
+        for (i, symbol) in configuration.symbols.enumerated() {
+            session.subscribeMarketData(TWSContract(symbol: symbol), instrument: InstrumentId(rawValue: UInt32(i)))
+        }
+        var handler = EngineFeedHandler(engine: self, tickStart: 0)
+        session.start(now: Clock.now(), handler: &handler)
+        tws = session
+        note("TWS feed: \(configuration.feed), client id \(c.clientId), \(configuration.symbols.count) subscription(s)")
     }
 
     func connectFeed() {
@@ -807,6 +834,10 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         for v in venues { v.link?.close(now: Clock.now()); v.link = nil }
         feedConnection?.close()
         feedConnection = nil
+        if let tws {
+            var handler = EngineFeedHandler(engine: self, tickStart: 0)
+            tws.stop(now: Clock.now(), handler: &handler)
+        }
         socketEngine?.close()
         publishProgress()
     }
@@ -871,4 +902,20 @@ public struct JournaledRiskDecision: Sendable, BitwiseCopyable {
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Hands a feed session's events to the engine (engine thread).
+struct EngineFeedHandler<S: EngineStrategies>: FeedEventHandler {
+    unowned let engine: TradingEngine<S>
+    let tickStart: UInt64
+
+    mutating func onMarketEvent(_ event: MarketEvent) {
+        engine.counters.feedLines &+= 1
+        engine.handleMarketEvent(event, now: Clock.now(), tickStart: tickStart)
+        if tickStart != 0 { engine.tickProcessing.record(Clock.monotonicNanos() &- tickStart) }
+    }
+
+    mutating func onHealthChange(_ change: FeedHealthChange) {
+        engine.note("feed: \(change)")
+    }
 }

@@ -2,49 +2,52 @@ import PeregrinePlatform
 
 /// One frame a fake TWS received: the connection it came on (1, 2, …), when (monotonic ns),
 /// and its fields.
-struct TWSReceivedFrame: Sendable {
-    var connection: Int
-    var nanos: UInt64
-    var fields: [String]
+public struct TWSReceivedFrame: Sendable {
+    public var connection: Int
+    public var nanos: UInt64
+    public var fields: [String]
 }
 
 /// The server side of the TWS API for tests: answers the greeting with a server version and a
 /// connection time, answers startApi with managedAccounts, nextValidId and farm notices (as TWS
 /// does), and records every client frame. Anything else is scripted by the test through
 /// `FakeTWSServer.send`.
-struct TWSSpeaker: PeerSpeaker {
-    struct Log: PeerLog {
+public struct TWSSpeaker: PeerSpeaker {
+    public struct Log: PeerLog {
+        public init() {}
         /// Greeting version strings ("v100..157") and whole greeting bytes, per connection.
-        var greetings: [String] = []
-        var greetingBytes: [[UInt8]] = []
-        var frames: [TWSReceivedFrame] = []
+        public var greetings: [String] = []
+        public var greetingBytes: [[UInt8]] = []
+        public var frames: [TWSReceivedFrame] = []
     }
 
-    var serverVersion = 157
-    var accounts = "DU123456"
-    var nextValidId: Int64 = 1
-    var connectionTime = "20261125 23:15:15 UTC"
+    public init() {}
+
+    public var serverVersion = 157
+    public var accounts = "DU123456"
+    public var nextValidId: Int64 = 1
+    public var connectionTime = "20261125 23:15:15 UTC"
     /// Never answer the greeting (a port that accepts but is not TWS).
-    var silent = false
+    public var silent = false
     /// Answer the greeting with these bytes instead (another service on the port).
-    var foreignReply: [UInt8]? = nil
+    public var foreignReply: [UInt8]? = nil
     /// Sent after managedAccounts and nextValidId (TWS sends farm notices there).
-    var startupNotices: [[String]] = [["4", "2", "-1", "2104", "Market data farm connection is OK:usfarm"]]
+    public var startupNotices: [[String]] = [["4", "2", "-1", "2104", "Market data farm connection is OK:usfarm"]]
 
-    var buffer: [UInt8] = []
-    var greeted = false
-    var connection = 0
-    var pending = Log()
+    public var buffer: [UInt8] = []
+    public var greeted = false
+    public var connection = 0
+    public var pending = Log()
 
-    mutating func connected() {
+    public mutating func connected() {
         connection += 1
         buffer.removeAll()
         greeted = false
     }
 
-    mutating func disconnected() {}
+    public mutating func disconnected() {}
 
-    mutating func received(_ bytes: UnsafeRawBufferPointer, at nanos: UInt64) -> [[UInt8]] {
+    public mutating func received(_ bytes: UnsafeRawBufferPointer, at nanos: UInt64) -> [[UInt8]] {
         buffer += bytes
         var replies: [[UInt8]] = []
         while true {
@@ -79,53 +82,53 @@ struct TWSSpeaker: PeerSpeaker {
         return replies
     }
 
-    mutating func flushLog(into log: inout Log) {
+    public mutating func flushLog(into log: inout Log) {
         log.greetings += pending.greetings
         log.greetingBytes += pending.greetingBytes
         log.frames += pending.frames
         pending = Log()
     }
 
-    static func length(_ bytes: [UInt8], at i: Int) -> Int {
+    public static func length(_ bytes: [UInt8], at i: Int) -> Int {
         Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
     }
 
     /// The NUL-terminated fields of a payload (the trailing empty element dropped).
-    static func fields(_ payload: [UInt8]) -> [String] {
+    public static func fields(_ payload: [UInt8]) -> [String] {
         var parts = payload.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if parts.last == "" { parts.removeLast() }
         return parts
     }
 
     /// A frame: 4-byte big-endian length, each field NUL-terminated.
-    static func frame(_ fields: [String]) -> [UInt8] {
+    public static func frame(_ fields: [String]) -> [UInt8] {
         var payload: [UInt8] = []
         for f in fields { payload += Array(f.utf8); payload.append(0) }
         return lengthPrefix(payload.count) + payload
     }
 
-    static func lengthPrefix(_ n: Int) -> [UInt8] {
+    public static func lengthPrefix(_ n: Int) -> [UInt8] {
         [UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
     }
 }
 
-typealias FakeTWSServer = LoopbackPeer<TWSSpeaker>
+public typealias FakeTWSServer = LoopbackPeer<TWSSpeaker>
 
 extension LoopbackPeer where Speaker == TWSSpeaker {
     /// Sends one frame (optionally in `chunk`-byte pieces, each its own `send`).
-    func send(_ fields: [String], chunk: Int = .max) { post(.send(TWSSpeaker.frame(fields), chunk: chunk)) }
+    public func send(_ fields: [String], chunk: Int = .max) { post(.send(TWSSpeaker.frame(fields), chunk: chunk)) }
     /// Sends raw bytes.
-    func sendRaw(_ bytes: [UInt8], chunk: Int = .max) { post(.send(bytes, chunk: chunk)) }
+    public func sendRaw(_ bytes: [UInt8], chunk: Int = .max) { post(.send(bytes, chunk: chunk)) }
     /// Sends `error` (4, version 2).
-    func sendError(id: Int64, code: Int, _ text: String) { send(["4", "2", String(id), String(code), text]) }
+    public func sendError(id: Int64, code: Int, _ text: String) { send(["4", "2", String(id), String(code), text]) }
 
     /// Client frames received so far.
-    var frames: [TWSReceivedFrame] { read { $0.log.frames } }
+    public var frames: [TWSReceivedFrame] { read { $0.log.frames } }
     /// Client frames whose message id is `id`.
-    func frames(id: String, connection: Int? = nil) -> [TWSReceivedFrame] {
+    public func frames(id: String, connection: Int? = nil) -> [TWSReceivedFrame] {
         frames.filter { $0.fields.first == id && (connection == nil || $0.connection == connection) }
     }
-    var greetings: [String] { read { $0.log.greetings } }
-    var greetingBytes: [[UInt8]] { read { $0.log.greetingBytes } }
-    var connections: Int { read { $0.connections } }
+    public var greetings: [String] { read { $0.log.greetings } }
+    public var greetingBytes: [[UInt8]] { read { $0.log.greetingBytes } }
+    public var connections: Int { read { $0.connections } }
 }

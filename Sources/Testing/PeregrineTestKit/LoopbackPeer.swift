@@ -5,29 +5,29 @@ import PeregrinePlatform
 import Glibc
 #endif
 
-/// A scripted fake server on a real loopback socket, run on its own thread: accepts one
+/// A scripted fake server (tests of the feed sessions and of the engine) on a real loopback socket, run on its own thread: accepts one
 /// connection at a time, feeds received bytes to a protocol `Speaker` (which records what the
 /// client sent and may answer), and executes commands posted by the test (send bytes, drop the
 /// connection). Everything the test reads goes through one mutex.
-final class LoopbackPeer<Speaker: PeerSpeaker>: @unchecked Sendable {
+public final class LoopbackPeer<Speaker: PeerSpeaker>: @unchecked Sendable {
     // SAFETY: `speaker` and the socket objects are touched only by the peer thread; the test
     // thread talks to it through `shared` (a Mutex) and reads the port (immutable).
-    struct Shared {
-        var commands: [PeerCommand] = []
-        var log = Speaker.Log()
-        var connections = 0
-        var connectTimes: [UInt64] = []
-        var dropTimes: [UInt64] = []
-        var accepting = true
+    public struct Shared: Sendable {
+        public var commands: [PeerCommand] = []
+        public var log = Speaker.Log()
+        public var connections = 0
+        public var connectTimes: [UInt64] = []
+        public var dropTimes: [UInt64] = []
+        public var accepting = true
     }
 
-    let port: UInt16
-    let shared = Mutex(Shared())
-    let stopping = Atomic<Bool>(false)
-    var speaker: Speaker
-    var thread: PinnedThread? = nil
+    public let port: UInt16
+    public let shared = Mutex(Shared())
+    public let stopping = Atomic<Bool>(false)
+    public var speaker: Speaker
+    public var thread: PinnedThread? = nil
 
-    init(speaker: Speaker) throws {
+    public init(speaker: Speaker) throws {
         let listener = try TCPSocket.listen(on: .loopback(port: 0))
         port = try listener.localAddress().port
         self.speaker = speaker
@@ -37,9 +37,9 @@ final class LoopbackPeer<Speaker: PeerSpeaker>: @unchecked Sendable {
         }
     }
 
-    var address: SocketAddress { .loopback(port: port) }
+    public var address: SocketAddress { .loopback(port: port) }
 
-    func stop() {
+    public func stop() {
         stopping.store(true, ordering: .releasing)
         thread?.join()
         thread = nil
@@ -48,15 +48,15 @@ final class LoopbackPeer<Speaker: PeerSpeaker>: @unchecked Sendable {
     deinit { stop() }
 
     /// Queues a command for the peer thread.
-    func post(_ command: PeerCommand) { shared.withLock { $0.commands.append(command) } }
+    public func post(_ command: PeerCommand) { shared.withLock { $0.commands.append(command) } }
 
     /// Reads the shared state.
-    func read<T>(_ body: (Shared) -> T) -> T { shared.withLock { body($0) } }
+    public func read<T>(_ body: (Shared) -> T) -> T { shared.withLock { body($0) } }
 
     /// Stops or resumes accepting new connections (pending ones wait in the backlog).
-    func setAccepting(_ on: Bool) { shared.withLock { $0.accepting = on } }
+    public func setAccepting(_ on: Bool) { shared.withLock { $0.accepting = on } }
 
-    func run(listener: consuming TCPSocket) {
+    public func run(listener: consuming TCPSocket) {
         guard let engine = try? SocketEngine.make(mode: .blocking) else { return }
         var connection: TCPConnection? = nil
         while !stopping.load(ordering: .acquiring) {
@@ -114,7 +114,7 @@ final class LoopbackPeer<Speaker: PeerSpeaker>: @unchecked Sendable {
 }
 
 /// What the test can ask a peer to do.
-enum PeerCommand: Sendable {
+public enum PeerCommand: Sendable {
     /// Send bytes, in chunks of `chunk` bytes (each its own `send`).
     case send([UInt8], chunk: Int)
     /// Close the connection.
@@ -122,7 +122,7 @@ enum PeerCommand: Sendable {
 }
 
 /// The protocol half of a fake peer (runs on the peer thread).
-protocol PeerSpeaker: Sendable {
+public protocol PeerSpeaker: Sendable {
     associatedtype Log: PeerLog
     /// A new connection.
     mutating func connected()
@@ -135,6 +135,6 @@ protocol PeerSpeaker: Sendable {
 }
 
 /// What a speaker records for the test.
-protocol PeerLog: Sendable {
+public protocol PeerLog: Sendable {
     init()
 }
