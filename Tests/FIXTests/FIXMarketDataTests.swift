@@ -86,6 +86,26 @@ struct FIXMarketDataTests {
         #expect(decoder.skippedEntries == 3)
     }
 
+    @Test("with depth on, every bid/offer entry is a by-price depth event; deeper levels leave the top alone")
+    func depth() {
+        let symbols = Self.table()
+        var decoder = FIXMarketDataDecoder(instrumentCount: 2, venue: VenueId(rawValue: 4), emitsDepth: true)
+        // Two bid levels (positions 1 and 2) and one offer; then level 2's bid deleted.
+        let snapshot = "8=FIX.4.4\u{1}9=0\u{1}35=W\u{1}49=V\u{1}56=P\u{1}34=2\u{1}52=20260102-14:00:00\u{1}55=SPY\u{1}268=3\u{1}269=0\u{1}270=167.40\u{1}271=900\u{1}290=1\u{1}269=0\u{1}270=167.39\u{1}271=500\u{1}290=2\u{1}269=1\u{1}270=167.41\u{1}271=800\u{1}290=1\u{1}10=000\u{1}"
+        var events: [MarketEvent] = []
+        Self.parseRaw(snapshot) { m in _ = decoder.decode(m, symbols: symbols, receiveTime: .zero) { events.append($0) } }
+        #expect(events.filter { $0.kind == .depth }.count == 3)
+        #expect(events.last?.kind == .quote)
+        #expect(decoder.top(InstrumentId(rawValue: 0)).bid == Self.px(16_740), "the level-2 bid did not replace the top")
+        let second = events.filter { $0.kind == .depth }[1]
+        #expect(second.price == Self.px(16_739) && second.quantity == Self.qty(500) && second.level == 1 && second.depthSide == .buy)
+        events.removeAll()
+        let delete = "8=FIX.4.4\u{1}9=0\u{1}35=X\u{1}49=V\u{1}56=P\u{1}34=3\u{1}52=20260102-14:00:00\u{1}268=1\u{1}279=2\u{1}269=0\u{1}55=SPY\u{1}270=167.39\u{1}290=2\u{1}10=000\u{1}"
+        Self.parseRaw(delete) { m in _ = decoder.decode(m, symbols: symbols, receiveTime: .zero) { events.append($0) } }
+        #expect(events.count == 1 && events.first?.kind == .depth && events.first?.quantity == .zero)
+        #expect(decoder.top(InstrumentId(rawValue: 0)).bid == Self.px(16_740))
+    }
+
     /// Fixes BodyLength and CheckSum of a hand-written message, then parses it.
     static func parseRaw(_ text: String, _ check: (FIXMessageView) -> Void) {
         var bytes = Array(text.utf8)

@@ -76,7 +76,10 @@ extension FIXEncoder {
 }
 
 /// Turns W and X messages into top-of-book quote and trade `MarketEvent`s, keeping each
-/// instrument's book top so a change of one side yields a full two-sided quote.
+/// instrument's book top so a change of one side yields a full two-sided quote — and, with
+/// `emitsDepth`, a by-price `.depth` event per bid/offer entry (size 0 = level deleted) for
+/// the L2 books. Entries with MDEntryPositionNo (290) above 1 are depth only: they never
+/// move the top.
 ///
 /// Thread: one owner. Allocation: `init` only. Errors: a malformed entry (bad number, an
 /// entry type before its group count, an unknown symbol) is counted and skipped; the rest of
@@ -84,10 +87,13 @@ extension FIXEncoder {
 public struct FIXMarketDataDecoder: Sendable {
     var bid: [Price], bidSize: [Quantity], ask: [Price], askSize: [Quantity]
     public let venue: VenueId
+    /// Whether bid/offer entries also produce by-price depth events.
+    public var emitsDepth: Bool
     /// Entries skipped (malformed, unknown symbol, unsupported type).
     public private(set) var skippedEntries = 0
 
-    public init(instrumentCount: Int, venue: VenueId) {
+    public init(instrumentCount: Int, venue: VenueId, emitsDepth: Bool = false) {
+        self.emitsDepth = emitsDepth
         bid = Array(repeating: .zero, count: instrumentCount); bidSize = Array(repeating: .zero, count: instrumentCount)
         ask = Array(repeating: .zero, count: instrumentCount); askSize = Array(repeating: .zero, count: instrumentCount)
         self.venue = venue
@@ -108,9 +114,10 @@ public struct FIXMarketDataDecoder: Sendable {
         var type: UInt8 = 0, action: UInt8 = 0x31
         var price = Price.zero, size = Quantity.zero
         var hasPrice = false
+        var position = 1
         var quoteDirty = InstrumentId.none
         func flushEntry() {
-            defer { type = 0; action = 0x31; price = .zero; size = .zero; hasPrice = false }
+            defer { type = 0; action = 0x31; price = .zero; size = .zero; hasPrice = false; position = 1 }
             guard type != 0 else { return }
             let i = Int(instrument.rawValue)
             guard instrument != .none, i < bid.count else { skippedEntries += 1; return }
@@ -118,6 +125,13 @@ public struct FIXMarketDataDecoder: Sendable {
             case 0x30, 0x31:
                 let delete = action == 0x32
                 guard delete || hasPrice else { skippedEntries += 1; return }
+                if emitsDepth && hasPrice {
+                    body(.depth(instrument, venue: venue, side: type == 0x30 ? .buy : .sell, price: price,
+                                quantity: delete ? .zero : size, level: max(0, position - 1), exchangeTime: receiveTime,
+                                receiveTime: receiveTime, flags: snapshot ? .snapshot : []))
+                    events += 1
+                }
+                guard position <= 1 else { return }   // deeper levels do not move the top
                 if quoteDirty != .none && quoteDirty != instrument { emitQuote(quoteDirty) }
                 if type == 0x30 { bid[i] = delete ? .zero : price; bidSize[i] = delete ? .zero : size }
                 else { ask[i] = delete ? .zero : price; askSize[i] = delete ? .zero : size }
@@ -154,6 +168,8 @@ public struct FIXMarketDataDecoder: Sendable {
                 instrument = symbols.lookup(value) ?? .none
             case FIXTag.mdEntryPx where inEntries:
                 if case .success(let p) = FIXValue.decimal(value, as: Price.self) { price = p; hasPrice = true } else { type = 0xFF }
+            case 290 where inEntries:   // MDEntryPositionNo
+                if case .success(let n) = FIXValue.int(value), n >= 1 { position = Int(n) }
             case FIXTag.mdEntrySize where inEntries:
                 if case .success(let q) = FIXValue.decimal(value, as: Quantity.self) { size = q } else { type = 0xFF }
             default:
