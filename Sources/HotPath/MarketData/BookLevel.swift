@@ -40,7 +40,11 @@ public enum BookCrossing: UInt8, Sendable, BitwiseCopyable {
 public enum BookMath {
     /// (bid + ask) / 2, truncated toward zero, without overflow.
     @inlinable public static func mid(bid: Price, ask: Price) -> Price {
-        Price(rawValue: Int64((Int128(bid.rawValue) + Int128(ask.rawValue)) / 2))
+        // The sum almost always fits in 64 bits: then the same truncating halving without the
+        // 128-bit division (a compiler-rt call); the wide path only when it overflows.
+        let (sum, overflow) = bid.rawValue.addingReportingOverflow(ask.rawValue)
+        if !overflow { return Price(rawValue: sum / 2) }
+        return Price(rawValue: Int64((Int128(bid.rawValue) + Int128(ask.rawValue)) / 2))
     }
 
     /// Size-weighted mid (bid × askSize + ask × bidSize) / (bidSize + askSize): leans toward the

@@ -148,44 +148,65 @@ public struct IQFeedLevel1Decoder: Sendable {
 
     mutating func decodeUpdate(_ line: UnsafeRawBufferPointer, summary: Bool, _ receiveTime: Timestamp,
                                _ output: inout IQFeedLevel1Output) -> IQFeedLevel1Result {
-        var scanner = IQFeedFieldScanner(line)
-        _ = scanner.next()
-        guard let symbol = scanner.next(), symbol.count > 0 else { return .malformed }
+        // The fields are walked with a raw pointer and the layout's roles through one buffer
+        // pointer (no per-field optional scanner state or array access); the splitting is the
+        // `IQFeedFieldScanner`'s: fields between commas, a trailing comma gives a final empty
+        // field, position 0 is the symbol (the message type before it is skipped).
+        let end = line.count
+        guard let base = line.baseAddress else { return .malformed }
+        var at = IQFeedText.commaOffset(base, from: 0, end: end)
+        guard at < end else { return .malformed }
+        at &+= 1
+        let symbolStart = at
+        at = IQFeedText.commaOffset(base, from: at, end: end)
+        let symbol = UnsafeRawBufferPointer(start: base + symbolStart, count: at &- symbolStart)
+        guard symbol.count > 0 else { return .malformed }
         guard let instrument = symbols.lookup(symbol) else { return .unknownSymbol }
         output.instrument = instrument
         var lastPrice: Price? = nil, lastSize: Quantity? = nil, lastTime: Int64 = -1, lastDate = 0
         var bid: Price? = nil, bidSize: Quantity? = nil, ask: Price? = nil, askSize: Quantity? = nil
         var bidTime: Int64 = -1, askTime: Int64 = -1, tickId: Int64 = 0
         var hasContents = false, tradeChanged = false, quoteChanged = false
-        var position = 1
-        while let f = scanner.next() {
-            let role = layout.field(at: position)
-            position += 1
-            if f.count == 0 || role == .ignored { continue }
-            switch role {
-            case .lastPrice: guard let v = IQFeedText.price(f) else { return .malformed }; lastPrice = v
-            case .lastSize: guard let v = IQFeedText.quantity(f) else { return .malformed }; lastSize = v
-            case .lastTime: guard let v = IQFeedText.timeOfDay(f) else { return .malformed }; lastTime = v
-            case .lastDate: guard let v = IQFeedText.usDate(f) else { return .malformed }; lastDate = v
-            case .bid: guard let v = IQFeedText.price(f) else { return .malformed }; bid = v
-            case .bidSize: guard let v = IQFeedText.quantity(f) else { return .malformed }; bidSize = v
-            case .ask: guard let v = IQFeedText.price(f) else { return .malformed }; ask = v
-            case .askSize: guard let v = IQFeedText.quantity(f) else { return .malformed }; askSize = v
-            case .bidTime: guard let v = IQFeedText.timeOfDay(f) else { return .malformed }; bidTime = v
-            case .askTime: guard let v = IQFeedText.timeOfDay(f) else { return .malformed }; askTime = v
-            case .tickId: guard let v = IQFeedText.integer(f) else { return .malformed }; tickId = v
-            case .messageContents:
-                hasContents = true
-                for b in f {
-                    switch b {
-                    case UInt8(ascii: "C"), UInt8(ascii: "E"), UInt8(ascii: "O"): tradeChanged = true
-                    case UInt8(ascii: "b"), UInt8(ascii: "a"): quoteChanged = true
-                    default: break
+        var more = at < end
+        if more { at &+= 1 }
+        let roleCount = Swift.min(layout.count, layout.roles.count)
+        let parsed: Bool = layout.roles.withUnsafeBufferPointer { roles in
+            var position = 1
+            while more {
+                let start = at
+                at = IQFeedText.commaOffset(base, from: at, end: end)
+                let f = UnsafeRawBufferPointer(start: base + start, count: at &- start)
+                if at >= end { more = false } else { at &+= 1 }
+                let raw = position < roleCount ? roles[position] : 0
+                position &+= 1
+                if f.count == 0 || raw == 0 { continue }
+                switch IQFeedUpdateLayout.field(raw: raw) {
+                case .lastPrice: guard let v = IQFeedText.price(f) else { return false }; lastPrice = v
+                case .lastSize: guard let v = IQFeedText.quantity(f) else { return false }; lastSize = v
+                case .lastTime: guard let v = IQFeedText.timeOfDay(f) else { return false }; lastTime = v
+                case .lastDate: guard let v = IQFeedText.usDate(f) else { return false }; lastDate = v
+                case .bid: guard let v = IQFeedText.price(f) else { return false }; bid = v
+                case .bidSize: guard let v = IQFeedText.quantity(f) else { return false }; bidSize = v
+                case .ask: guard let v = IQFeedText.price(f) else { return false }; ask = v
+                case .askSize: guard let v = IQFeedText.quantity(f) else { return false }; askSize = v
+                case .bidTime: guard let v = IQFeedText.timeOfDay(f) else { return false }; bidTime = v
+                case .askTime: guard let v = IQFeedText.timeOfDay(f) else { return false }; askTime = v
+                case .tickId: guard let v = IQFeedText.integer(f) else { return false }; tickId = v
+                case .messageContents:
+                    hasContents = true
+                    for b in f {
+                        switch b {
+                        case UInt8(ascii: "C"), UInt8(ascii: "E"), UInt8(ascii: "O"): tradeChanged = true
+                        case UInt8(ascii: "b"), UInt8(ascii: "a"): quoteChanged = true
+                        default: break
+                        }
                     }
+                default: break  // volume, OHLC, market center, conditions: not in the event
                 }
-            default: break  // volume, OHLC, market center, conditions: not in the event
             }
+            return true
         }
+        guard parsed else { return .malformed }
         let hasQuote = bid != nil || ask != nil
         let wantTrade: Bool
         let wantQuote: Bool

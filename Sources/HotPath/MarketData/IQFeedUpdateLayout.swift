@@ -39,6 +39,15 @@ public struct IQFeedUpdateLayout: Sendable, Equatable {
         }
     }
 
+    /// The role of a stored raw value (`.ignored` for an unknown one), without a call to the
+    /// synthesized `init(rawValue:)` (which the decoder's large loop left out of line).
+    @inline(__always)
+    static func field(raw: UInt8) -> Field {
+        // SAFETY: `Field` has no payloads and its cases are declared in raw-value order 0…20,
+        // so a case's in-memory tag is its raw value (checked once in `init(fieldNames:)`).
+        raw <= Field.tickId.rawValue ? unsafeBitCast(raw, to: Field.self) : .ignored
+    }
+
     /// Most positions a layout may have (IQFeed offers about 75 selectable fields).
     public static let maximumFields = 128
 
@@ -48,6 +57,8 @@ public struct IQFeedUpdateLayout: Sendable, Equatable {
 
     /// A layout from field names in order (set-up; `Symbol` is prepended if missing).
     public init(fieldNames: [String]) {
+        precondition(Field.allCases.allSatisfy { unsafeBitCast($0.rawValue, to: Field.self) == $0 }
+                     && Field.allCases.last == .tickId, "IQFeedUpdateLayout.Field tags must equal raw values")
         roles = [UInt8](repeating: 0, count: Self.maximumFields)
         count = 0
         var names = fieldNames

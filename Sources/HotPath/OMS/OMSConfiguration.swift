@@ -41,6 +41,8 @@ public struct FeeSchedule: Sendable, BitwiseCopyable, Equatable {
     public func fee(quantity: Quantity, price: Price) -> Notional {
         if perUnit.rawValue == 0 && centibasisPoints == 0 { return .zero }
         let units = perUnit.notional(for: quantity.magnitude)
+        // No rate on the notional: its share is exactly zero (skips a 128-bit division).
+        if centibasisPoints == 0 { return units }
         let notional = price.notional(for: quantity).magnitude
         return units + Notional(rawValue: notional.rawValue * Int128(centibasisPoints) / 1_000_000)
     }

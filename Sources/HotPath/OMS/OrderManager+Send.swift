@@ -28,20 +28,23 @@ extension OrderManager {
         else { return finish(.invalidCommand, -1) }
         if let existing = orderIndex.find(command.orderId.rawValue) { return finish(.duplicateOrderId, Int(existing)) }
         guard let slot = allocateSlot(now: now) else { return finish(.capacityExhausted, -1) }
-        records[slot].orderId = command.orderId
-        records[slot].rootOrderId = command.orderId
-        records[slot].price = command.price
-        records[slot].quantity = command.quantity
-        records[slot].instrument = command.instrument
-        records[slot].account = command.account
-        records[slot].strategy = command.strategy
-        records[slot].venue = command.venue
-        records[slot].side = command.side
-        records[slot].type = command.type
-        records[slot].timeInForce = command.timeInForce
-        records[slot].createdTime = command.createdTime
-        records[slot].updatedTime = now
-        records[slot].baseStatus = .pendingNew
+        // Filled in a local and stored once: one uniqueness check of `records`, not one per field.
+        var record = records[slot]
+        record.orderId = command.orderId
+        record.rootOrderId = command.orderId
+        record.price = command.price
+        record.quantity = command.quantity
+        record.instrument = command.instrument
+        record.account = command.account
+        record.strategy = command.strategy
+        record.venue = command.venue
+        record.side = command.side
+        record.type = command.type
+        record.timeInForce = command.timeInForce
+        record.createdTime = command.createdTime
+        record.updatedTime = now
+        record.baseStatus = .pendingNew
+        records[slot] = record
         addAlias(command.orderId, slot: slot)
         return finish(.applied, slot)
     }

@@ -251,9 +251,14 @@ public struct OrderManager: Sendable {
         let previous = records[slot].lingerPrevious
         let next = records[slot].lingerNext
         guard previous != .max || next != .max || lingerHead == s else { return }
-        if previous != .max { records[Int(previous)].lingerNext = next } else { lingerHead = next }
-        if next != .max { records[Int(next)].lingerPrevious = previous } else { lingerTail = previous }
-        records[slot].lingerPrevious = .max
-        records[slot].lingerNext = .max
+        if previous == .max { lingerHead = next }
+        if next == .max { lingerTail = previous }
+        // One buffer for the three link writes (one uniqueness check, not three).
+        records.withUnsafeMutableBufferPointer { records in
+            if previous != .max { records[Int(previous)].lingerNext = next }
+            if next != .max { records[Int(next)].lingerPrevious = previous }
+            records[slot].lingerPrevious = .max
+            records[slot].lingerNext = .max
+        }
     }
 }

@@ -31,10 +31,23 @@ struct SlotKeyIndex: Sendable {
         entries = Array(repeating: Entry(key: 0, value: 0, scope: 0), count: size)
     }
 
-    // Fibonacci hashing on the key mixed with the scope: sequential ids spread over the table.
+    // Fibonacci hashing of the key (mixed with the scope) in blocks of four: key >> 2 picks a
+    // block of four adjacent entries (64 bytes), the low two bits the entry in it. Sequential
+    // ids (our ClOrdIDs, and in practice the venue's OrderIDs and ExecIDs) still spread over
+    // the table, four at a time, so the next id's probe and insert — and its removal when
+    // the linger FIFO reaches it — mostly touch memory its predecessor just touched, instead
+    // of a new cache line every time in a table much larger than L2. (In the tick-to-order
+    // profile the index's share of samples halved.) Other keys hash as before, four-way.
     @inline(__always)
     private func home(_ key: UInt64, _ scope: UInt16) -> Int {
-        Int(truncatingIfNeeded: ((key ^ (UInt64(scope) << 47)) &* 0x9E37_79B9_7F4A_7C15) >> shift) & mask
+        Self.home(key, scope, shift: shift, mask: mask)
+    }
+
+    @inline(__always)
+    private static func home(_ key: UInt64, _ scope: UInt16, shift: UInt64, mask: Int) -> Int {
+        let mixed = key ^ (UInt64(scope) << 47)
+        let block = ((mixed >> 2) &* 0x9E37_79B9_7F4A_7C15) >> (shift &+ 2)
+        return Int(truncatingIfNeeded: block << 2 | (mixed & 3)) & mask
     }
 
     /// The value stored for `key` in `scope`, or `nil`.
@@ -76,19 +89,23 @@ struct SlotKeyIndex: Sendable {
             i = (i + 1) & mask
         }
         // Backward shift: move later entries of the probe run into the hole when their home
-        // is not in the cyclic range (hole, j].
-        var hole = i
-        var j = (i + 1) & mask
-        while entries[j].key != 0 {
-            let h = home(entries[j].key, entries[j].scope)
-            let inRange = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j)
-            if !inRange {
-                entries[hole] = entries[j]
-                hole = j
+        // is not in the cyclic range (hole, j]. One buffer for the whole shift: a single
+        // uniqueness check instead of one per write.
+        let mask = self.mask, shift = self.shift
+        entries.withUnsafeMutableBufferPointer { entries in
+            var hole = i
+            var j = (i + 1) & mask
+            while entries[j].key != 0 {
+                let h = Self.home(entries[j].key, entries[j].scope, shift: shift, mask: mask)
+                let inRange = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j)
+                if !inRange {
+                    entries[hole] = entries[j]
+                    hole = j
+                }
+                j = (j + 1) & mask
             }
-            j = (j + 1) & mask
+            entries[hole].key = 0
         }
-        entries[hole].key = 0
         count -= 1
         return true
     }

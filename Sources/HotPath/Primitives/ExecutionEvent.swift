@@ -72,14 +72,16 @@ public struct ExecutionEvent: Sendable, BitwiseCopyable, Equatable {
 /// Flag bits of an `ExecutionEvent`.
 @frozen
 public struct ExecutionFlags: OptionSet, Sendable, BitwiseCopyable {
+    // Computed constants, not `static let`s: a test in another module is then a bit test,
+    // not a call to a lazy global's addressor (as for `MarketEventFlags`).
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// The report is a possible duplicate (FIX PossDupFlag / PossResend).
-    public static let possibleDuplicate = ExecutionFlags(rawValue: 1 << 0)
+    @inlinable public static var possibleDuplicate: ExecutionFlags { ExecutionFlags(rawValue: 1 << 0) }
     /// The report answers a status or reconciliation request, not a live change.
-    public static let statusResponse = ExecutionFlags(rawValue: 1 << 1)
+    @inlinable public static var statusResponse: ExecutionFlags { ExecutionFlags(rawValue: 1 << 1) }
     /// The fill added liquidity (maker).
-    public static let liquidityAdded = ExecutionFlags(rawValue: 1 << 2)
+    @inlinable public static var liquidityAdded: ExecutionFlags { ExecutionFlags(rawValue: 1 << 2) }
     /// The cancel/replace was rejected (FIX OrderCancelReject).
-    public static let cancelRejected = ExecutionFlags(rawValue: 1 << 3)
+    @inlinable public static var cancelRejected: ExecutionFlags { ExecutionFlags(rawValue: 1 << 3) }
 }

@@ -7,6 +7,58 @@ extension FixedPointDecimal {
     /// allocation, safe on any bytes (the fuzz target of every codec that uses it).
     @inlinable
     public init?(ascii bytes: UnsafeRawBufferPointer, rounding rule: FixedPointRounding? = nil) {
+        // Fast path for what feeds and codecs send (an optional sign, at most 18 digits, at
+        // most one point and eight decimals): the mantissa cannot overflow an Int64, so the
+        // digits need no overflow checks and the scale-up one checked multiply. Anything
+        // else (more digits, more decimals, odd text) falls through to the general parser,
+        // which gives the same answer for every input the fast path accepts.
+        if let raw = Self.fastRawValue(ascii: bytes) {
+            self.init(rawValue: raw)
+            return
+        }
+        self.init(slowASCII: bytes, rounding: rule)
+    }
+
+    /// The raw value of plain decimal text (see `init?(ascii:rounding:)`), or `nil` when the
+    /// text is not plain (then the general parser decides, and may still accept it).
+    @inlinable @inline(__always)
+    static func fastRawValue(ascii bytes: UnsafeRawBufferPointer) -> Int64? {
+        let count = bytes.count
+        guard count > 0, count <= 20, let base = bytes.baseAddress else { return nil }
+        var index = 0
+        let first = base.load(as: UInt8.self)
+        let negative = first == UInt8(ascii: "-")
+        if negative || first == UInt8(ascii: "+") { index = 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var pointAt = -1
+        while index < count {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            let digit = byte &- 48
+            if digit < 10 {
+                mantissa = mantissa &* 10 &+ Int64(digit)
+                digits &+= 1
+            } else if byte == UInt8(ascii: ".") && pointAt < 0 {
+                pointAt = index
+            } else {
+                return nil
+            }
+            index &+= 1
+        }
+        // 18 digits ≤ 999…9 < Int64.max: no overflow above; 19+ need the careful path.
+        guard digits > 0, digits <= 18 else { return nil }
+        let decimals = pointAt < 0 ? 0 : count &- pointAt &- 1
+        guard decimals <= FixedPointScale.decimals else { return nil }
+        let (scaled, overflow) = mantissa.multipliedReportingOverflow(by: FixedPointDecimalPowers.of10(FixedPointScale.decimals &- decimals))
+        // Int64.min (which only the general path reaches, through 19 digits) never comes up.
+        if overflow { return nil }
+        return negative ? 0 &- scaled : scaled
+    }
+
+    /// The general parser behind `init?(ascii:rounding:)` (any length, rounding of extra
+    /// decimals, exact overflow handling).
+    @inlinable
+    init?(slowASCII bytes: UnsafeRawBufferPointer, rounding rule: FixedPointRounding?) {
         var index = 0
         let count = bytes.count
         guard count > 0 else { return nil }
@@ -131,5 +183,18 @@ extension FixedPointDecimal {
             }
         }
         return position
+    }
+}
+
+/// Powers of ten for the fixed-point text fast paths.
+@usableFromInline
+enum FixedPointDecimalPowers {
+    /// 10ⁿ for n in 0...18 (callers stay in range).
+    @inlinable @inline(__always)
+    static func of10(_ n: Int) -> Int64 {
+        var p: Int64 = 1
+        var k = n
+        while k > 0 { p &*= 10; k &-= 1 }
+        return p
     }
 }

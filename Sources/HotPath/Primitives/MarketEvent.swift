@@ -149,18 +149,20 @@ public struct MarketEvent: Sendable, BitwiseCopyable, Equatable {
 /// Flag bits of a `MarketEvent`.
 @frozen
 public struct MarketEventFlags: OptionSet, Sendable, BitwiseCopyable {
+    // The flags are computed constants rather than `static let`s so that a check in another
+    // module compiles to a bit test, not a call to a lazy global's addressor.
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Depth: the level is on the ask side.
-    public static let askSide = MarketEventFlags(rawValue: 1 << 0)
+    @inlinable public static var askSide: MarketEventFlags { MarketEventFlags(rawValue: 1 << 0) }
     /// The vendor flagged the print suspicious.
-    public static let suspicious = MarketEventFlags(rawValue: 1 << 1)
+    @inlinable public static var suspicious: MarketEventFlags { MarketEventFlags(rawValue: 1 << 1) }
     /// Replayed from a recording or journal, not live.
-    public static let replayed = MarketEventFlags(rawValue: 1 << 2)
+    @inlinable public static var replayed: MarketEventFlags { MarketEventFlags(rawValue: 1 << 2) }
     /// Part of a snapshot, not an incremental update.
-    public static let snapshot = MarketEventFlags(rawValue: 1 << 3)
+    @inlinable public static var snapshot: MarketEventFlags { MarketEventFlags(rawValue: 1 << 3) }
     /// Last event of a venue packet / batch (engines may act on batch boundaries).
-    public static let endOfBatch = MarketEventFlags(rawValue: 1 << 4)
+    @inlinable public static var endOfBatch: MarketEventFlags { MarketEventFlags(rawValue: 1 << 4) }
     /// The sequence number revealed a gap before this event.
-    public static let afterGap = MarketEventFlags(rawValue: 1 << 5)
+    @inlinable public static var afterGap: MarketEventFlags { MarketEventFlags(rawValue: 1 << 5) }
 }

@@ -1,3 +1,6 @@
+// The tiny predicates below are `@inline(__always)`: left to the inliner they stayed calls
+// inside the large risk and encoder functions (the caller-size heuristics), on every order.
+
 /// Order side. Raw values are the FIX Side (54) characters.
 @frozen
 public enum Side: UInt8, Sendable, BitwiseCopyable, CaseIterable {
@@ -7,9 +10,9 @@ public enum Side: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case sellShortExempt = 54 // '6'
 
     /// +1 for buys, −1 for every kind of sell: the sign a fill applies to a position.
-    @inlinable public var sign: Int64 { self == .buy ? 1 : -1 }
+    @inlinable @inline(__always) public var sign: Int64 { self == .buy ? 1 : -1 }
     /// Whether the order sells (long or short).
-    @inlinable public var isSell: Bool { self != .buy }
+    @inlinable @inline(__always) public var isSell: Bool { self != .buy }
 }
 
 /// Order type. Raw values are the FIX OrdType (40) characters.
@@ -21,9 +24,9 @@ public enum OrderType: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case stopLimit = 52  // '4'
 
     /// Whether a limit price is required.
-    @inlinable public var hasLimitPrice: Bool { self == .limit || self == .stopLimit }
+    @inlinable @inline(__always) public var hasLimitPrice: Bool { self == .limit || self == .stopLimit }
     /// Whether a stop (trigger) price is required.
-    @inlinable public var hasStopPrice: Bool { self == .stop || self == .stopLimit }
+    @inlinable @inline(__always) public var hasStopPrice: Bool { self == .stop || self == .stopLimit }
 }
 
 /// Time in force. Raw values are the FIX TimeInForce (59) characters.
@@ -79,7 +82,7 @@ public enum OrderStatus: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case pendingReplace = 69   // 'E'
 
     /// Whether no further executions can happen on the order.
-    @inlinable public var isTerminal: Bool {
+    @inlinable @inline(__always) public var isTerminal: Bool {
         switch self {
         case .filled, .canceled, .rejected, .expired, .doneForDay: return true
         default: return false

@@ -27,11 +27,15 @@ extension Price {
     /// The notional of `quantity` at this price, exact (see `Notional`).
     @inlinable
     public func notional(for quantity: Quantity) -> Notional {
-        Notional(rawValue: Int128(rawValue) * Int128(quantity.rawValue))
+        // One widening 64 × 64 → 128 multiply: the product always fits, so no overflow checks.
+        let wide = rawValue.multipliedFullWidth(by: quantity.rawValue)
+        return Notional(rawValue: Int128(_low: wide.low, _high: wide.high))
     }
 }
 
 /// An amount of money, price × quantity, kept exact as `Int128` at scale 10⁻¹⁶.
+// The arithmetic is `@inline(__always)`: in the large risk functions the inliner's caller-size
+// limit otherwise left calls to `magnitude` and friends on every order.
 ///
 /// The product of any two fixed-point values fits (|p·q| < 2¹²⁶ < 2¹²⁷), so a product is
 /// exact and sums of any practical size cannot overflow; `+` still traps if one does. 16 bytes.
@@ -43,19 +47,19 @@ public struct Notional: Hashable, Comparable, Sendable, BitwiseCopyable, CustomS
     /// Raw units per whole unit (10¹⁶).
     public static let scale: Int128 = 10_000_000_000_000_000
 
-    @inlinable public init(rawValue: Int128) { self.rawValue = rawValue }
+    @inlinable @inline(__always) public init(rawValue: Int128) { self.rawValue = rawValue }
     @inlinable public static var zero: Notional { Notional(rawValue: 0) }
 
     /// A notional from a price-scale amount (e.g. a limit from configuration).
     @inlinable
     public init(_ amount: Price) { rawValue = Int128(amount.rawValue) * 100_000_000 }
 
-    @inlinable public static func < (lhs: Notional, rhs: Notional) -> Bool { lhs.rawValue < rhs.rawValue }
-    @inlinable public static func + (lhs: Notional, rhs: Notional) -> Notional { Notional(rawValue: lhs.rawValue + rhs.rawValue) }
-    @inlinable public static func - (lhs: Notional, rhs: Notional) -> Notional { Notional(rawValue: lhs.rawValue - rhs.rawValue) }
-    @inlinable public static func += (lhs: inout Notional, rhs: Notional) { lhs = lhs + rhs }
-    @inlinable public static func -= (lhs: inout Notional, rhs: Notional) { lhs = lhs - rhs }
-    @inlinable public var magnitude: Notional { Notional(rawValue: rawValue < 0 ? -rawValue : rawValue) }
+    @inlinable @inline(__always) public static func < (lhs: Notional, rhs: Notional) -> Bool { lhs.rawValue < rhs.rawValue }
+    @inlinable @inline(__always) public static func + (lhs: Notional, rhs: Notional) -> Notional { Notional(rawValue: lhs.rawValue + rhs.rawValue) }
+    @inlinable @inline(__always) public static func - (lhs: Notional, rhs: Notional) -> Notional { Notional(rawValue: lhs.rawValue - rhs.rawValue) }
+    @inlinable @inline(__always) public static func += (lhs: inout Notional, rhs: Notional) { lhs = lhs + rhs }
+    @inlinable @inline(__always) public static func -= (lhs: inout Notional, rhs: Notional) { lhs = lhs - rhs }
+    @inlinable @inline(__always) public var magnitude: Notional { Notional(rawValue: rawValue < 0 ? -rawValue : rawValue) }
 
     /// Rescales to eight decimals by `rule`; `nil` if the result does not fit in a `Price`.
     @inlinable

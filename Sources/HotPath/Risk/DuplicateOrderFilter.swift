@@ -50,9 +50,20 @@ public struct DuplicateOrderFilter: Sendable {
             && e.account == o.account.rawValue && e.side == o.side.rawValue
     }
 
+    /// The first entry of `order`'s bucket (for `contains`/`record` with a bucket: the risk
+    /// check hashes once for both).
+    @inline(__always)
+    func bucket(of order: OrderCommand) -> Int {
+        (Int(truncatingIfNeeded: Self.hash(order)) & bucketMask) &* Self.ways
+    }
+
     /// Whether an order with the same content was recorded less than `window` before `now`.
     public func contains(_ order: OrderCommand, now: Timestamp, window: Nanoseconds) -> Bool {
-        let base = (Int(truncatingIfNeeded: Self.hash(order)) & bucketMask) &* Self.ways
+        contains(order, bucket: bucket(of: order), now: now, window: window)
+    }
+
+    /// `contains` with `bucket(of: order)` already computed.
+    func contains(_ order: OrderCommand, bucket base: Int, now: Timestamp, window: Nanoseconds) -> Bool {
         for w in 0..<Self.ways {
             let e = entries[base + w]
             if matches(e, order) && now.nanosecondsSinceEpoch - e.time < window.count { return true }
@@ -62,7 +73,11 @@ public struct DuplicateOrderFilter: Sendable {
 
     /// Records `order` as accepted at `now`.
     public mutating func record(_ order: OrderCommand, now: Timestamp, window: Nanoseconds) {
-        let base = (Int(truncatingIfNeeded: Self.hash(order)) & bucketMask) &* Self.ways
+        record(order, bucket: bucket(of: order), now: now, window: window)
+    }
+
+    /// `record` with `bucket(of: order)` already computed.
+    mutating func record(_ order: OrderCommand, bucket base: Int, now: Timestamp, window: Nanoseconds) {
         var victim = base
         var oldest = Int64.max
         for w in 0..<Self.ways {

@@ -56,8 +56,23 @@ extension PreTradeRisk {
         return p.position.rawValue > 0 && p.position.rawValue - p.openSell.rawValue - quantity.rawValue >= 0
     }
 
+    /// q × p × multiplier, exact. q × p comes from one widening 64 × 64 → 128 multiply (an
+    /// `Int128` × `Int128` with overflow checks is a long multiply-and-check sequence); the
+    /// multiplier (1 for cash equities) is applied only when it is not 1, with the same trap
+    /// on overflow.
+    @inline(__always)
     func product(_ q: Int64, _ p: Int64, _ multiplier: Int64) -> Notional {
-        Notional(rawValue: Int128(q) * Int128(p) * Int128(multiplier))
+        let qp = Self.wideProduct(q, p)
+        return Notional(rawValue: multiplier == 1 ? qp : qp * Int128(multiplier))
+    }
+
+    /// a × b as an `Int128`, exact (it always fits), without overflow checks.
+    @inline(__always)
+    static func wideProduct(_ a: Int64, _ b: Int64) -> Int128 {
+        let wide = a.multipliedFullWidth(by: b)
+        // `init(_low:_high:)` is the stdlib's transparent two-word initializer: the generic
+        // `Int128(_:)` conversions stayed calls in this large function.
+        return Int128(_low: wide.low, _high: wide.high)
     }
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
@@ -120,8 +135,8 @@ extension PreTradeRisk {
         let notional = product(q, price, il.multiplier)
         if notional > il.maxOrderNotional || notional > al.maxOrderNotional { return .reject(.maxOrderNotional) }
         if il.collarBasisPoints > 0 && order.type.hasLimitPrice {
-            let distance = Int128(price > mark ? price - mark : mark - price) * 10_000
-            if distance > Int128(il.collarBasisPoints) * Int128(mark) { return .reject(.priceCollar) }
+            let distance = Self.wideProduct(price > mark ? price - mark : mark - price, 10_000)
+            if distance > Self.wideProduct(il.collarBasisPoints, mark) { return .reject(.priceCollar) }
         }
         if order.type.hasLimitPrice {
             if state.bandLower.rawValue > 0 && price < state.bandLower.rawValue { return .reject(.venuePriceBand) }
@@ -164,44 +179,86 @@ extension PreTradeRisk {
             if al.maxDrawdown != .unlimited && account.peakEquity - equity > al.maxDrawdown { return .reject(.drawdownLimit) }
         }
         if state.modelScore > il.maxModelScore { return .reject(.modelRiskScore) }
-        if original == nil && g.duplicateWindow.count > 0 && duplicates.contains(order, now: now, window: g.duplicateWindow) {
+        let admission = Admission(instrument: i, account: a, key: k, price: price, addedQuantity: addedQuantity, buy: buy,
+                                  after: after, gross: gross, netLongDelta: then.netLong - before.netLong,
+                                  netShortDelta: then.netShort - before.netShort, creditAdded: creditAdded)
+        return admit(order, now: now, original: original, admission)
+    }
+
+    /// What an order that passed the position and exposure checks commits if the remaining
+    /// checks (duplicate, ratios, throttles, open-order capacity) pass too.
+    struct Admission {
+        var instrument: Int
+        var account: Int
+        var key: Int
+        var price: Int64
+        var addedQuantity: Quantity
+        var buy: Bool
+        var after: PositionState
+        var gross: Notional
+        var netLongDelta: Notional
+        var netShortDelta: Notional
+        var creditAdded: Notional
+    }
+
+    /// The last checks of `checkOrder` and, when they pass, the commit. A function of its own
+    /// (`@inline(never)`) so that neither half grows past the inliner's caller-size limit:
+    /// as one body the small array, `Int128` and bucket helpers stayed calls.
+    @inline(never)
+    mutating func admit(_ order: OrderCommand, now: Timestamp, original: Int?, _ x: Admission) -> RiskDecision {
+        let i = x.instrument, a = x.account
+        let il = limits.instruments[i]
+        let al = limits.accounts[a]
+        let g = limits.global
+        let checksDuplicates = original == nil && g.duplicateWindow.count > 0
+        let duplicateBucket = checksDuplicates ? duplicates.bucket(of: order) : 0
+        if checksDuplicates && duplicates.contains(order, bucket: duplicateBucket, now: now, window: g.duplicateWindow) {
             return .reject(.duplicateOrder)
         }
 
-        // Ratios over the window, once enough activity makes them meaningful.
-        let ordersInWindow = orderWindows[a].count(now: now, window: g.ratioWindow) + 1
-        if al.maxOrderToTradeRatio != .max && ordersInWindow > al.ratioMinimumCount {
-            let trades = Swift.max(1, tradeWindows[a].count(now: now, window: g.ratioWindow))
-            if Int128(ordersInWindow) * Int128(FixedPointScale.scale) > Int128(al.maxOrderToTradeRatio.rawValue) * Int128(trades) {
-                return .reject(.orderToTradeRatio)
+        // Ratios over the window, once enough activity makes them meaningful (the window is
+        // only read when a ratio limit is set: the count is a pure read).
+        if al.maxOrderToTradeRatio != .max || al.maxCancelRatio != .max {
+            let ordersInWindow = orderWindows[a].count(now: now, window: g.ratioWindow) + 1
+            if al.maxOrderToTradeRatio != .max && ordersInWindow > al.ratioMinimumCount {
+                let trades = Swift.max(1, tradeWindows[a].count(now: now, window: g.ratioWindow))
+                if Int128(ordersInWindow) * Int128(FixedPointScale.scale) > Int128(al.maxOrderToTradeRatio.rawValue) * Int128(trades) {
+                    return .reject(.orderToTradeRatio)
+                }
             }
-        }
-        if al.maxCancelRatio != .max {
-            let cancels = cancelWindows[a].count(now: now, window: g.ratioWindow)
-            if cancels > al.ratioMinimumCount
-                && Int128(cancels) * Int128(FixedPointScale.scale) > Int128(al.maxCancelRatio.rawValue) * Int128(ordersInWindow) {
-                return .reject(.cancelRatio)
+            if al.maxCancelRatio != .max {
+                let cancels = cancelWindows[a].count(now: now, window: g.ratioWindow)
+                if cancels > al.ratioMinimumCount
+                    && Int128(cancels) * Int128(FixedPointScale.scale) > Int128(al.maxCancelRatio.rawValue) * Int128(ordersInWindow) {
+                    return .reject(.cancelRatio)
+                }
             }
         }
 
-        // Throttles.
-        if !state.bucket.canTake(now: now, rate: il.ordersPerSecond, burst: il.orderBurst) { return .reject(.instrumentRateLimit) }
+        // Throttles. Each bucket's tokens are computed once here and reused by the commit
+        // below (nothing touches the buckets in between), instead of once more in `take`.
+        let instrumentTokens = instruments[i].bucket.availableIfLimited(now: now, rate: il.ordersPerSecond, burst: il.orderBurst)
+        if instrumentTokens < TokenBucket.unit { return .reject(.instrumentRateLimit) }
         let v = Int(order.venue.rawValue)
         let hasVenue = order.venue != .none && v < venueBuckets.count
+        var venueTokens: Int64 = 0
         if hasVenue {
             let vl = limits.venues[v]
-            if !venueBuckets[v].canTake(now: now, rate: vl.ordersPerSecond, burst: vl.orderBurst) { return .reject(.sessionRateLimit) }
+            venueTokens = venueBuckets[v].availableIfLimited(now: now, rate: vl.ordersPerSecond, burst: vl.orderBurst)
+            if venueTokens < TokenBucket.unit { return .reject(.sessionRateLimit) }
         }
-        if !globalBucket.canTake(now: now, rate: g.ordersPerSecond, burst: g.orderBurst) { return .reject(.globalRateLimit) }
+        let globalTokens = globalBucket.availableIfLimited(now: now, rate: g.ordersPerSecond, burst: g.orderBurst)
+        if globalTokens < TokenBucket.unit { return .reject(.globalRateLimit) }
         let openCapacity = Swift.min(g.maxOpenOrders, openOrders.capacity)
         if openOrders.count >= openCapacity || openOrders.find(order.orderId) != nil || order.orderId == .none {
             return .reject(.openOrderCapacity)
         }
 
         // Accepted: commit.
+        let price = x.price, k = x.key, buy = x.buy
         let rests = order.type.hasLimitPrice && order.timeInForce != .immediateOrCancel && order.timeInForce != .fillOrKill
         var entry = OpenOrder(orderId: order.orderId, replacing: .none, price: Price(rawValue: price), quantity: order.quantity,
-                              counted: addedQuantity, instrument: order.instrument, account: order.account,
+                              counted: x.addedQuantity, instrument: order.instrument, account: order.account,
                               side: order.side, rests: rests)
         if let slot = original {
             entry.replacing = order.originalOrderId
@@ -209,20 +266,21 @@ extension PreTradeRisk {
         }
         openOrders.insert(entry)
         if rests { ownLevels.add(key: k &* 2 &+ (buy ? 0 : 1), price: price, buy: buy) }
-        positions[k] = after
-        accounts[a].grossExposure = gross
-        accounts[a].netLongExposure += then.netLong - before.netLong
-        accounts[a].netShortExposure += then.netShort - before.netShort
-        accounts[a].openNotional += creditAdded
+        positions[k] = x.after
+        accounts[a].grossExposure = x.gross
+        accounts[a].netLongExposure += x.netLongDelta
+        accounts[a].netShortExposure += x.netShortDelta
+        accounts[a].openNotional += x.creditAdded
         orderWindows[a].add(now: now, window: g.ratioWindow)
-        if original == nil && g.duplicateWindow.count > 0 { duplicates.record(order, now: now, window: g.duplicateWindow) }
-        instruments[i].bucket.take(now: now, rate: il.ordersPerSecond, burst: il.orderBurst)
-        if hasVenue { venueBuckets[v].take(now: now, rate: limits.venues[v].ordersPerSecond, burst: limits.venues[v].orderBurst) }
-        globalBucket.take(now: now, rate: g.ordersPerSecond, burst: g.orderBurst)
+        if checksDuplicates { duplicates.record(order, bucket: duplicateBucket, now: now, window: g.duplicateWindow) }
+        instruments[i].bucket.take(now: now, rate: il.ordersPerSecond, available: instrumentTokens)
+        if hasVenue { venueBuckets[v].take(now: now, rate: limits.venues[v].ordersPerSecond, available: venueTokens) }
+        globalBucket.take(now: now, rate: g.ordersPerSecond, available: globalTokens)
         return .accept
     }
 
     /// A key's share of its account's exposure and unrealized P&L at `mark` (0: no mark).
+    @inline(__always)
     func contribution(_ p: PositionState, mark: Int64, multiplier: Int64)
         -> (gross: Notional, netLong: Notional, netShort: Notional, unrealized: Notional) {
         guard mark != 0 else { return (.zero, .zero, .zero, .zero) }

@@ -46,7 +46,9 @@ import PeregrineCore
 /// fork the state) and `Sendable` so it can be built on the start-up thread and moved to the
 /// engine thread. Every hot-path method is O(1) (reference prices O(accounts)), does not
 /// block and does not allocate.
-public struct PreTradeRisk: ~Copyable, Sendable {
+public struct PreTradeRisk: ~Copyable, @unchecked Sendable {
+    // SAFETY: the only non-Sendable parts are the `RiskTable`s, memory this value owns alone
+    // (it is ~Copyable): moving the stage to another thread moves the tables with it.
     // MARK: State
     struct PositionState: BitwiseCopyable {
         var position: Quantity = .zero
@@ -79,15 +81,17 @@ public struct PreTradeRisk: ~Copyable, Sendable {
     public internal(set) var limits: RiskLimits
     let instrumentCount: Int
     let accountCount: Int
-    var positions: [PositionState]
-    var accounts: [AccountState]
+    // The tables written on every order are `RiskTable`s (no copy-on-write checks), freed in
+    // `deinit`; the rest stay arrays.
+    let positions: RiskTable<PositionState>
+    let accounts: RiskTable<AccountState>
     /// Per-account windows of accepted orders, fills and cancels (apart from `accounts` so
     /// that reading an account's figures copies plain values, no buffer references).
     var orderWindows: [SlidingWindowCounter]
     var tradeWindows: [SlidingWindowCounter]
     var cancelWindows: [SlidingWindowCounter]
-    var instruments: [InstrumentState]
-    var venueBuckets: [TokenBucket]
+    let instruments: RiskTable<InstrumentState>
+    let venueBuckets: RiskTable<TokenBucket>
     var venueConnected: [Bool]
     var globalBucket = TokenBucket()
     var openOrders: OpenOrderTable
@@ -125,15 +129,15 @@ public struct PreTradeRisk: ~Copyable, Sendable {
         self.limits = limits
         instrumentCount = limits.instruments.count
         accountCount = limits.accounts.count
-        positions = Array(repeating: PositionState(), count: instrumentCount * accountCount)
-        accounts = Array(repeating: AccountState(), count: accountCount)
+        positions = RiskTable(repeating: PositionState(), count: instrumentCount * accountCount)
+        accounts = RiskTable(repeating: AccountState(), count: accountCount)
         // One counter per account: `Array(repeating:)` would share the counters' buffers, and
         // the first order of each account would then copy them on the hot path.
         orderWindows = (0..<accountCount).map { _ in SlidingWindowCounter() }
         tradeWindows = (0..<accountCount).map { _ in SlidingWindowCounter() }
         cancelWindows = (0..<accountCount).map { _ in SlidingWindowCounter() }
-        instruments = Array(repeating: InstrumentState(), count: instrumentCount)
-        venueBuckets = Array(repeating: TokenBucket(), count: limits.venues.count)
+        instruments = RiskTable(repeating: InstrumentState(), count: instrumentCount)
+        venueBuckets = RiskTable(repeating: TokenBucket(), count: limits.venues.count)
         venueConnected = Array(repeating: true, count: limits.venues.count)
         openOrders = OpenOrderTable(capacity: limits.global.maxOpenOrders)
         ownLevels = OwnPriceLevels(keyCount: instrumentCount * accountCount * 2)
@@ -141,6 +145,13 @@ public struct PreTradeRisk: ~Copyable, Sendable {
         stormTimes = Array(repeating: 0, count: RiskLimits.maxStormCount)
         massCancelPending = Array(repeating: false, count: accountCount)
         rejectCounts = Array(repeating: 0, count: 256)
+    }
+
+    deinit {
+        positions.deallocate()
+        accounts.deallocate()
+        instruments.deallocate()
+        venueBuckets.deallocate()
     }
 
     // MARK: Queries (any time on the owning thread; O(1), no allocation)

@@ -44,6 +44,22 @@ public struct TokenBucket: Sendable, Equatable {
         rate == 0 || available(now: now, rate: rate, burst: burst) >= Self.unit
     }
 
+    /// `available(now:rate:burst:)`, or `Int64.max` when the bucket is off (rate 0): one
+    /// comparison with `unit` is then `canTake`, and the value feeds `take(now:rate:available:)`.
+    @inlinable @inline(__always)
+    public func availableIfLimited(now: Timestamp, rate: Int64, burst: Int64) -> Int64 {
+        rate == 0 ? .max : available(now: now, rate: rate, burst: burst)
+    }
+
+    /// `take(now:rate:burst:)` with the tokens `availableIfLimited` just computed for the same
+    /// `now`, `rate` and `burst` (the bucket unchanged since): saves computing them twice.
+    @inlinable @inline(__always)
+    public mutating func take(now: Timestamp, rate: Int64, available tokens: Int64) {
+        guard rate != 0 else { return }
+        nanoTokens = tokens - Self.unit
+        if now > lastUpdate || lastUpdate == .zero { lastUpdate = now }
+    }
+
     /// Takes one token at `now` (call only after `canTake` said yes).
     @inlinable
     public mutating func take(now: Timestamp, rate: Int64, burst: Int64) {

@@ -18,7 +18,7 @@ public struct EqualWeightPortfolio: PortfolioConstruction {
     }
 
     // MARK: hot path begin
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func construct(book: inout StrategyBook, time: Timestamp) {
         var active = 0
         for s in 0..<book.instrumentCount where isActive(book.signal[s]) { active &+= 1 }

@@ -18,7 +18,7 @@ public struct ExposureCapRisk: RiskModel {
     }
 
     // MARK: hot path begin
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func adjust(book: inout StrategyBook, time: Timestamp) {
         var gross = 0.0
         for s in 0..<book.instrumentCount {
@@ -53,7 +53,7 @@ public struct DrawdownGuardRisk: RiskModel {
     public mutating func reset() { tripped = false; peakEquity = 0; tripTime = .zero }
 
     // MARK: hot path begin
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func adjust(book: inout StrategyBook, time: Timestamp) {
         if !tripped {
             let e = book.equity()
@@ -78,7 +78,7 @@ public struct RiskChain<First: RiskModel, Second: RiskModel>: RiskModel {
         first.prepare(book: book); second.prepare(book: book)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func adjust(book: inout StrategyBook, time: Timestamp) {
         first.adjust(book: &book, time: time)
         second.adjust(book: &book, time: time)

@@ -328,14 +328,23 @@ public enum FIXBytes {
         if value < 10000 { return 4 }
         if value < 100_000 { return 5 }
         if value < 1_000_000 { return 6 }
-        var length = 1
-        var threshold: UInt64 = 10
-        while length < 20 && value >= threshold {
-            length += 1
-            if threshold > UInt64.max / 10 { break }
-            threshold *= 10
+        // Longer values (ClOrdIDs are typically 13 digits): a few more compares instead of a
+        // loop with a compare, a multiply and an overflow test per digit.
+        if value < 10_000_000_000 {
+            if value < 10_000_000 { return 7 }
+            if value < 100_000_000 { return 8 }
+            return value < 1_000_000_000 ? 9 : 10
         }
-        return length
+        if value < 100_000_000_000_000 {
+            if value < 100_000_000_000 { return 11 }
+            if value < 1_000_000_000_000 { return 12 }
+            return value < 10_000_000_000_000 ? 13 : 14
+        }
+        if value < 1_000_000_000_000_000 { return 15 }
+        if value < 10_000_000_000_000_000 { return 16 }
+        if value < 100_000_000_000_000_000 { return 17 }
+        if value < 1_000_000_000_000_000_000 { return 18 }
+        return value < 10_000_000_000_000_000_000 ? 19 : 20
     }
 
     /// Writes `width` digits of `value` zero-padded at `offset` (caller guarantees room).

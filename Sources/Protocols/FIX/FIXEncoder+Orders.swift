@@ -19,7 +19,7 @@ extension FIXEncoder {
     /// has them, TimeInForce (59).
     ///
     /// Thread: the owner. No allocation. O(message length).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func appendNewOrderSingleBody(_ order: OrderCommand, symbol: FIXInlineText,
                                                   account: FIXInlineText? = nil, transactTime: Timestamp) {
         append(FIXTag.clOrdID, unsigned: order.orderId.rawValue)
@@ -197,7 +197,7 @@ extension FIXEncoder {
     // MARK: - Helpers
 
     /// OrdType (40), Price (44) and StopPx (99) when the type has them, TimeInForce (59).
-    @inlinable
+    @inlinable @inline(__always)
     mutating func appendTypeAndPrices(_ order: OrderCommand) {
         append(FIXTag.ordType, char: order.type.rawValue)
         if order.type.hasLimitPrice { append(FIXTag.price, price: order.price) }
@@ -207,7 +207,7 @@ extension FIXEncoder {
 
     /// Appends an unsigned integer field (engine and venue ids use the full 64 bits; the
     /// signed `append(_:int:)` would print ids ≥ 2⁶³ as negative numbers). No allocation.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func append(_ tag: Int, unsigned value: UInt64) {
         ensure(40)
         writeTag(tag)

@@ -66,13 +66,17 @@ public struct FIXEncoder: ~Copyable {
     public var remainingCapacity: Int { storage.count - position - 7 }
 
     // MARK: - Message frame
+    //
+    // The frame and field writers are `@inline(__always)`: a message is a straight run of
+    // them, and as calls each one reloaded and stored `position` and re-checked capacity
+    // (about a dozen calls per NewOrderSingle). The digit writers stay out of line.
 
     /// Starts a message and writes its standard header: MsgType (35), SenderCompID (49),
     /// TargetCompID (56), MsgSeqNum (34), optional PossDupFlag (43) and OrigSendingTime
     /// (122), SendingTime (52).
     ///
     /// Thread: the owner. No allocation. Any message being built is discarded.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func begin(_ type: FIXMessageType, sequenceNumber: Int, sendingTime: Timestamp,
                                possibleDuplicate: Bool = false, originalSendingTime: Timestamp? = nil) {
         position = bodyOffset
@@ -102,7 +106,7 @@ public struct FIXEncoder: ~Copyable {
     ///
     /// Returns the message bytes, valid until the next `begin` on this encoder. O(length)
     /// for the checksum; no allocation.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func finish() -> UnsafeRawBufferPointer {
         let bodyLength = position - bodyOffset
         let digits = FIXBytes.decimalLength(UInt64(bodyLength))
@@ -122,7 +126,7 @@ public struct FIXEncoder: ~Copyable {
 
     // MARK: - Fields
 
-    @inlinable
+    @inlinable @inline(__always)
     func ensure(_ bytes: Int) {
         precondition(position + bytes + 7 <= storage.count, "FIX encode buffer overflow")
     }
@@ -135,7 +139,7 @@ public struct FIXEncoder: ~Copyable {
         position += 1
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func endField() {
         storage[position] = FIXBytes.soh
         position += 1
@@ -155,7 +159,7 @@ public struct FIXEncoder: ~Copyable {
     public mutating func append(_ tag: Int, int value: Int) { append(tag, int: Int64(value)) }
 
     /// Appends a fixed-point field as trimmed decimal text ("101.25").
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append<D: FixedPointDecimal>(_ tag: Int, decimal value: D) {
         ensure(16 + D.maxFormattedLength)
         writeTag(tag)
@@ -164,15 +168,15 @@ public struct FIXEncoder: ~Copyable {
     }
 
     /// Appends a price field.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, price value: Price) { append(tag, decimal: value) }
 
     /// Appends a quantity field.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, quantity value: Quantity) { append(tag, decimal: value) }
 
     /// Appends a one-character field (e.g. a `Side` raw value).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, char value: UInt8) {
         ensure(16)
         writeTag(tag)
@@ -187,7 +191,7 @@ public struct FIXEncoder: ~Copyable {
 
     /// Appends a field whose value is `value`'s bytes (copied; must not contain SOH unless
     /// the tag is a DATA field preceded by its length).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, bytes value: UnsafeRawBufferPointer) {
         ensure(16 + value.count)
         writeTag(tag)
@@ -196,7 +200,7 @@ public struct FIXEncoder: ~Copyable {
     }
 
     /// Appends a field from inline text.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, text value: FIXInlineText) {
         value.withBytes { append(tag, bytes: $0) }
     }
@@ -208,7 +212,7 @@ public struct FIXEncoder: ~Copyable {
     }
 
     /// Appends a UTCTimestamp field at `precision` (default: the encoder's).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func append(_ tag: Int, timestamp value: Timestamp, precision: FIXTimePrecision? = nil) {
         ensure(48)
         writeTag(tag)
