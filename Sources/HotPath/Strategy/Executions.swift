@@ -2,7 +2,9 @@ import PeregrineCore
 
 extension StrategyBook {
     /// The order quantity towards `delta` (signed): |delta| capped at maxOrderSize, in lots.
-    @inlinable
+    // `@inline(__always)` here and below: as calls on an `inout` book they copied the whole
+    // book (224 bytes) to a temporary on every execution step.
+    @inlinable @inline(__always)
     public func orderQuantity(for delta: Int64, slot: Int) -> Quantity {
         let lot = lotSize.rawValue
         let cap = limits[slot].maxOrderSize.rawValue / lot * lot
@@ -12,7 +14,7 @@ extension StrategyBook {
 
     /// A price that crosses the spread by `offsetTicks`: ask + offset for buys, bid − offset
     /// for sells.
-    @inlinable
+    @inlinable @inline(__always)
     public func marketablePrice(_ side: Side, slot: Int, offsetTicks: Int64) -> Price {
         side == .buy ? ask[slot] + tickSize * offsetTicks : bid[slot] - tickSize * offsetTicks
     }
@@ -31,7 +33,7 @@ public struct ImmediateExecution: Execution {
     }
 
     // MARK: hot path begin
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func execute(slot: Int, book: inout StrategyBook, time: Timestamp, orders: inout OrderSink) {
         guard book.working[slot].state == .idle, book.hasQuote(slot) else { return }
         guard book.lastOrderFilled[slot] || time - book.lastOrderEnd[slot] >= retryAfter else { return }
@@ -110,7 +112,7 @@ public struct TWAPExecution: Execution {
     public mutating func prepare(book: StrategyBook) {
         let n = book.instrumentCount
         parentTarget = [Quantity](repeating: .zero, count: n)
-        startPosition = parentTarget
+        startPosition = [Quantity](repeating: .zero, count: n)   // its own storage: no copy-on-write on the hot path
         startTime = [Timestamp](repeating: .zero, count: n)
         nextSlice = [Int](repeating: 0, count: n)
         active = [Bool](repeating: false, count: n)

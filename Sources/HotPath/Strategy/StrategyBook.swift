@@ -89,6 +89,13 @@ public struct StrategyBook {
     /// When the slot's last order finished (terminal report) and whether it filled fully;
     /// executions use these to pace retries after an unfilled IOC.
     public var lastOrderEnd: [Timestamp]
+    /// When the slot's last new order was rejected (by risk, the venue or the engine), or
+    /// zero; new orders wait `rejectBackoff` after it instead of retrying at once.
+    public var lastRejectTime: [Timestamp]
+    /// The wait after a rejected new order (from `StrategyConfig.rejectBackoff`).
+    public var rejectBackoff: Nanoseconds
+    /// New orders not sent because the slot was backing off after a reject.
+    public var backoffSkips: Int
     public var lastOrderFilled: [Bool]
 
     /// Cash from fills (sells add, buys subtract), in price units.
@@ -134,6 +141,9 @@ public struct StrategyBook {
         target = [Quantity](repeating: .zero, count: n)
         working = [WorkingOrder](repeating: WorkingOrder(), count: n)
         lastOrderEnd = [Timestamp](repeating: .zero, count: n)
+        lastRejectTime = [Timestamp](repeating: .zero, count: n)
+        rejectBackoff = config.rejectBackoff
+        backoffSkips = 0
         lastOrderFilled = [Bool](repeating: true, count: n)
         cash = 0; now = .zero; limitRejections = 0; sinkRejections = 0; fillCount = 0; nextSequence = 1
     }
@@ -142,7 +152,7 @@ public struct StrategyBook {
     @inlinable public var instrumentCount: Int { instruments.count }
 
     /// The slot of `instrument`, or nil when this strategy does not trade it. O(1).
-    @inlinable
+    @inlinable @inline(__always)
     public func slot(of instrument: InstrumentId) -> Int? {
         let i = instrument.index
         guard instrument != .none, i < slotByInstrument.count else { return nil }
@@ -151,13 +161,13 @@ public struct StrategyBook {
     }
 
     /// Position plus everything open (the position if every open order fills).
-    @inlinable
+    @inlinable @inline(__always)
     public func projectedPosition(_ slot: Int) -> Quantity {
         Quantity(rawValue: position[slot].rawValue &+ working[slot].signedLeaves)
     }
 
     /// Whether the slot has a two-sided quote.
-    @inlinable
+    @inlinable @inline(__always)
     public func hasQuote(_ slot: Int) -> Bool { bid[slot].rawValue > 0 && ask[slot].rawValue > bid[slot].rawValue }
 
     /// Mark-to-market equity: cash + Σ position × mark. O(instruments).
@@ -170,7 +180,7 @@ public struct StrategyBook {
 
     /// `quantity` rounded toward zero to a lot multiple and clamped to ±maxPosition (also
     /// rounded to lots).
-    @inlinable
+    @inlinable @inline(__always)
     public func clampToLots(_ quantity: Quantity, slot: Int) -> Quantity {
         let lot = lotSize.rawValue
         let cap = limits[slot].maxPosition.rawValue / lot * lot
@@ -181,18 +191,21 @@ public struct StrategyBook {
 
     /// The lot-rounded, limit-clamped position worth `notional` (signed) at the slot's
     /// mark; zero while the mark is unknown.
-    @inlinable
+    @inlinable @inline(__always)
     public func quantity(forNotional notional: Double, slot: Int) -> Quantity {
         let m = mark[slot]
         guard m > 0, notional.isFinite else { return .zero }
-        let lots = (notional / m / lotSize.doubleValue).rounded(.towardZero)
+        let lots = notional / m / lotSize.doubleValue
         let capLots = Double(limits[slot].maxPosition.rawValue / lotSize.rawValue)
+        // Clamp, then truncate toward zero in the Int64 conversion: the same lots as
+        // truncating first (the caps are whole numbers, and `lots` is never NaN here), and
+        // no libm `trunc` call on this per-event path.
         let clamped = Swift.max(-capLots, Swift.min(capLots, lots))
         return Quantity(rawValue: Int64(clamped) &* lotSize.rawValue)
     }
 
     /// Folds a market event into the slot's market view. O(1).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func updateMarket(_ event: MarketEvent, slot: Int, time: Timestamp) {
         if time > now { now = time }
         var newMark = 0.0
@@ -228,12 +241,14 @@ public struct StrategyBook {
     /// Sends a new limit order if the slot has no open order and the limits allow it:
     /// `quantity` > 0, ≤ maxOrderSize, a lot multiple, and |position ± quantity| ≤
     /// maxPosition. Returns whether it was appended to `orders`. O(1), no allocation.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public mutating func submitNew(slot: Int, side: Side, quantity: Quantity, price: Price,
                                    timeInForce: TimeInForce, time: Timestamp,
                                    into orders: inout OrderSink) -> Bool {
         guard working[slot].state == .idle, quantity.rawValue > 0, price.rawValue > 0 else { return false }
+        let rejected = lastRejectTime[slot]
+        guard rejected == .zero || time - rejected >= rejectBackoff else { backoffSkips &+= 1; return false }
         let limit = limits[slot]
         let after = position[slot].rawValue &+ side.sign &* quantity.rawValue
         guard quantity <= limit.maxOrderSize, quantity.rawValue % lotSize.rawValue == 0,
@@ -321,6 +336,7 @@ public struct StrategyBook {
                 w.pendingOrderId = .none; w.pendingPrice = .zero; w.state = .live
             } else if w.state == .pendingNew {
                 w = WorkingOrder()
+                lastRejectTime[slot] = now
             }
         default:
             break

@@ -45,6 +45,9 @@ public struct StrategyConfig: Sendable {
     /// Capacity of the strategy's `OrderSink` (commands per callback).
     public var orderCapacity: Int
     public var clock: StrategyClock
+    /// After a new order is rejected (risk, venue or engine), the slot sends no new order for
+    /// this long: a refused order is not retried on every timer tick.
+    public var rejectBackoff: Nanoseconds = .milliseconds(250)
 
     public init(id: StrategyId, account: AccountId = AccountId(rawValue: 0), venue: VenueId = .none,
                 instruments: [InstrumentId], limits: StrategyLimits,
