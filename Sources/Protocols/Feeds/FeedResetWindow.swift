@@ -45,3 +45,23 @@ public struct FeedResetWindow: Sendable, Equatable {
         return Int(max(0, min(1439, sinceMidnight / 60_000_000_000)))
     }
 }
+
+/// Samples a `FeedResetWindow` at most once a second for a session's timer and says when
+/// the session crossed into or out of it. One owner; no allocation.
+struct FeedResetWindowTracker: Sendable {
+    var nextCheck = Timestamp.zero
+    private(set) var inside = false
+
+    /// Re-arms the sampling (a session's `start`).
+    mutating func restart(now: Timestamp) { nextCheck = now }
+
+    /// The reason to report when `now` crossed the window's edge since the last sample, else nil.
+    mutating func poll(now: Timestamp, window: FeedResetWindow) -> FeedHealthReason? {
+        guard now >= nextCheck else { return nil }
+        nextCheck = now + .seconds(1)
+        let isInside = window.contains(now)
+        guard isInside != inside else { return nil }
+        inside = isInside
+        return isInside ? .resetWindowEntered : .resetWindowLeft
+    }
+}

@@ -42,7 +42,7 @@ public final class IQFeedLevel1Session {
     /// IQConnect's link to DTN as last reported (`S,SERVER CONNECTED` / `DISCONNECTED`).
     public internal(set) var serverLinkUp = true
     /// Whether the clock is inside the configured reset window.
-    public internal(set) var inResetWindow = false
+    public var inResetWindow: Bool { resetWindow.inside }
     /// Symbols IQConnect answered `n,` (not found) for, since the last reconnect.
     public internal(set) var symbolsNotFound = 0
 
@@ -50,7 +50,7 @@ public final class IQFeedLevel1Session {
     var everReady = false
     var nextConnectAt = Timestamp.zero
     var phaseDeadline = Timestamp.zero
-    var nextResetCheck = Timestamp.zero
+    var resetWindow = FeedResetWindowTracker()
     var discardingLine = false
     var pendingDrop: (reason: FeedHealthReason, code: Int64)? = nil
     var watches: [IQFeedWatch] = []
@@ -124,7 +124,7 @@ public final class IQFeedLevel1Session {
         guard !running else { return }
         running = true
         nextConnectAt = now
-        nextResetCheck = now
+        resetWindow.restart(now: now)
         report(.started, now: now, handler: &handler)
     }
 
@@ -142,14 +142,9 @@ public final class IQFeedLevel1Session {
     public func timer<H: FeedEventHandler>(now: Timestamp, handler: inout H) -> Int {
         guard running else { return 0 }
         var work = 0
-        if now >= nextResetCheck {
-            nextResetCheck = now + .seconds(1)
-            let inside = configuration.resetWindow.contains(now)
-            if inside != inResetWindow {
-                inResetWindow = inside
-                report(inside ? .resetWindowEntered : .resetWindowLeft, now: now, handler: &handler)
-                work += 1
-            }
+        if let crossed = resetWindow.poll(now: now, window: configuration.resetWindow) {
+            report(crossed, now: now, handler: &handler)
+            work += 1
         }
         switch state {
         case .disconnected:

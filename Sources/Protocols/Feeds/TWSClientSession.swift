@@ -53,14 +53,14 @@ public final class TWSClientSession {
     /// The last nextValidId (−1 before the first).
     public internal(set) var nextValidOrderId: Int64 = -1
     /// Whether the clock is inside the configured reset window (checked once a second).
-    public internal(set) var inResetWindow = false
+    public var inResetWindow: Bool { resetWindow.inside }
     /// Whether TWS reported losing IB (1100/2110) without a 1101/1102 since.
     public internal(set) var upstreamLost = false
 
     var running = false
     var nextConnectAt = Timestamp.zero
     var phaseDeadline = Timestamp.zero
-    var nextResetCheck = Timestamp.zero
+    var resetWindow = FeedResetWindowTracker()
     var receivedNextValidId = false
     var receivedAccounts = false
     var everReady = false
@@ -115,7 +115,7 @@ public final class TWSClientSession {
         guard !running else { return }
         running = true
         nextConnectAt = now
-        nextResetCheck = now
+        resetWindow.restart(now: now)
         report(.started, now: now, handler: &handler)
     }
 
@@ -138,14 +138,9 @@ public final class TWSClientSession {
     public func timer<H: FeedEventHandler>(now: Timestamp, handler: inout H) -> Int {
         guard running else { return 0 }
         var work = 0
-        if now >= nextResetCheck {
-            nextResetCheck = now + .seconds(1)
-            let inside = configuration.resetWindow.contains(now)
-            if inside != inResetWindow {
-                inResetWindow = inside
-                report(inside ? .resetWindowEntered : .resetWindowLeft, now: now, handler: &handler)
-                work += 1
-            }
+        if let crossed = resetWindow.poll(now: now, window: configuration.resetWindow) {
+            report(crossed, now: now, handler: &handler)
+            work += 1
         }
         switch state {
         case .disconnected:
