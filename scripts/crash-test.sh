@@ -37,8 +37,18 @@ for i in $(seq 1 "$KILLS"); do
     echo "crash $i: killed after $(grep -c . "engine-$i.log" || true) log lines; $(grep -m1 'recovered from the journal' "engine-$i.log" || echo 'no recovery (first run)')"
 done
 
-"$BIN" run --config engine.conf --seconds 6 --report engine.json > engine-final.log 2>&1
+# The final run also serves a model artifact and watches it: a new version written while it
+# trades (as `peregrine train` would) must be picked up without a restart (issue #8).
+"$BIN" model write-sample model.pmodel > /dev/null
+sed -i -e 's/^\[engine\]$/[engine]\nmodel = model.pmodel\nmodel_watch = 0.2/' engine.conf
+"$BIN" run --config engine.conf --seconds 6 --report engine.json > engine-final.log 2>&1 &
+ENGINE=$!
+sleep 3
+"$BIN" model write-sample model.pmodel > /dev/null
+wait "$ENGINE"
+ENGINE=
 grep -m1 'recovered from the journal' engine-final.log || { echo "FAIL: the final run did not recover from the journal"; exit 1; }
+grep -m1 'model: picked up a new model.pmodel' engine-final.log || { echo "FAIL: the final run did not pick up the new model file"; exit 1; }
 sleep 1
 kill -INT "$EXCHANGE"
 wait "$EXCHANGE" || true

@@ -106,4 +106,27 @@ import Glibc
             #expect(all.contains("bad.conf:15: unknown section [extra]"))
         }
     }
+
+    @Test func modelWatchIsReadAndChecked() throws {
+        let base = "[venue]\nhost = 127.0.0.1\nport = 9878\n[feed]\nhost = 127.0.0.1\nport = 5009\n"
+        let watched = try EngineConfigFile.parse("[engine]\nsymbols = SPY\nmodel = m.pmodel\nmodel_watch = 0.5\n" + base)
+        #expect(watched.modelFile == "m.pmodel" && watched.modelWatchSeconds == 0.5)
+        let defaulted = try EngineConfigFile.parse("[engine]\nsymbols = SPY\nmodel = m.pmodel\n" + base)
+        #expect(defaulted.modelWatchSeconds == 1, "a configured model file is watched by default")
+        #expect(try EngineConfigFile.parse("[engine]\nsymbols = SPY\nmodel = m.pmodel\nmodel_watch = 0\n" + base).modelWatchSeconds == 0)
+        for (bad, expected) in [("model_watch = soon", "model_watch must be seconds"), ("model_watch = -1", "model_watch must be seconds")] {
+            do {
+                _ = try EngineConfigFile.parse("[engine]\nsymbols = SPY\nmodel = m.pmodel\n\(bad)\n" + base, source: "w.conf")
+                Issue.record("'\(bad)' parsed")
+            } catch {
+                #expect(error.description.contains("w.conf:4: \(expected)"), "\(error)")
+            }
+        }
+        do {
+            _ = try EngineConfigFile.parse("[engine]\nsymbols = SPY\nmodel_watch = 2\n" + base, source: "w.conf")
+            Issue.record("model_watch without a model parsed")
+        } catch {
+            #expect(error.description.contains("w.conf:3: model_watch needs model = FILE"), "\(error)")
+        }
+    }
 }

@@ -31,6 +31,8 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// risk = config/risk.conf        # risk limits (RiskConfigParser format); default: built-in limits
 /// cql = config/momentum.cql      # continuous queries the strategies read; default: the built-in ones
 /// model = var/imbalance.pmodel   # the imbalance strategy's model artifact (`ctl reload-model` swaps it live)
+/// model_watch = 1                # seconds between checks of the model file; a replaced file (e.g. by
+///                                # `peregrine train`) is loaded and swapped in live; 0 = off
 /// backup = 10.0.0.2:7400         # stream the journal to `peregrine backup-server` (acks, resume)
 /// control_socket = var/peregrine.sock   # operator commands (`peregrine ctl`)
 /// cpu = 1                        # pin the engine thread
@@ -66,12 +68,14 @@ public struct EngineConfigFile: Sendable {
     public var cqlFile: String?
     /// The imbalance strategy's model artifact (default: the built-in sample model).
     public var modelFile: String? = nil
+    /// Seconds between checks for a replaced model file (0: never; `ctl reload-model` still works).
+    public var modelWatchSeconds: Double = 1
     public var controlSocket: String?
     /// A journal backup server (`peregrine backup-server`) to stream the journal to.
     public var backupServer: SocketAddress?
 
     static let keys: [String: [String]] = [
-        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "model", "backup", "control_socket", "cpu", "spin", "socket_mode"],
+        "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "model", "model_watch", "backup", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["name", "host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
                   "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields"],
         "feed": ["kind", "host", "port", "client_id"],
@@ -314,9 +318,17 @@ public struct EngineConfigFile: Sendable {
             do { backup = try SocketAddress(parsing: text) } catch { problem(line("engine.backup"), "backup: \(error.reason)") }
             if configuration.journalDirectory == nil { problem(line("engine.backup"), "backup needs a journal directory") }
         }
+        var modelWatch = 1.0
+        if let text = string("engine.model_watch") {
+            if let seconds = Double(text), seconds >= 0, seconds <= 86_400 { modelWatch = seconds } else {
+                problem(line("engine.model_watch"), "model_watch must be seconds between 0 (off) and 86400 (got '\(text)')")
+            }
+            if string("engine.model") == nil && modelWatch > 0 { problem(line("engine.model_watch"), "model_watch needs model = FILE") }
+        }
         if !problems.isEmpty { throw EngineConfigErrors(problems: problems.sorted { $0.line < $1.line }) }
         return EngineConfigFile(engine: configuration, riskFile: string("engine.risk"), cqlFile: string("engine.cql"),
-                                modelFile: string("engine.model"), controlSocket: string("engine.control_socket"), backupServer: backup)
+                                modelFile: string("engine.model"), modelWatchSeconds: modelWatch,
+                                controlSocket: string("engine.control_socket"), backupServer: backup)
     }
 
     static func trim<S: StringProtocol>(_ s: S) -> String {

@@ -115,7 +115,15 @@ struct RunCommand: ParsableCommand {
             replication = (agent, thread)
             print("journal replication to \(server)")
         }
+        // A model file replaced by `peregrine train` (or a deploy) is picked up by itself.
+        var modelWatcher: ModelFileWatcher? = nil
+        if let file = parsed.modelFile, parsed.modelWatchSeconds > 0 {
+            modelWatcher = ModelFileWatcher(path: file)
+            print("model: watching \(file) every \(parsed.modelWatchSeconds) s for a new version")
+        }
         let started = Clock.monotonicNanos()
+        let watchInterval = UInt64(parsed.modelWatchSeconds * 1e9)
+        var nextModelCheck = started + watchInterval
         try engine.start()
         print("engine running: venue \(engineConfiguration.orderEntry), feed \(engineConfiguration.feed), symbols \(engineConfiguration.symbols.joined(separator: ", ")); Ctrl-C stops")
         var nextProgress = started + 10_000_000_000
@@ -123,6 +131,10 @@ struct RunCommand: ParsableCommand {
             if let seconds, Clock.monotonicNanos() - started > UInt64(seconds) * 1_000_000_000 { break }
             var pause = timespec(tv_sec: 0, tv_nsec: 50_000_000)
             nanosleep(&pause, nil)
+            if modelWatcher != nil && Clock.monotonicNanos() >= nextModelCheck {
+                nextModelCheck = Clock.monotonicNanos() + watchInterval
+                if let line = ExampleSetup.pickUpModel(&modelWatcher!, slot: modelSlot) { print(line) }
+            }
             if Clock.monotonicNanos() >= nextProgress {
                 nextProgress += 10_000_000_000
                 let p = engine.progress
