@@ -275,8 +275,9 @@ struct TWSOrderRoutingTests {
         #expect(rig.ready(), "\(rig.engine.log.suffix(6))")
         rig.script.post(.new(id: 1, shares: 100, side: .buy))
         rig.script.post(.new(id: 2, shares: 50, side: .buy))
-        let acked = EndToEndTests.wait(seconds: 10) { rig.script.has(1, .new) && rig.script.has(2, .new) }
-        let first = try #require(rig.placedId(0)), second = try #require(rig.placedId(1))
+        rig.script.post(.new(id: 4, shares: 30, side: .buy))
+        let acked = EndToEndTests.wait(seconds: 10) { rig.script.has(1, .new) && rig.script.has(2, .new) && rig.script.has(4, .new) }
+        let first = try #require(rig.placedId(0)), second = try #require(rig.placedId(1)), third = try #require(rig.placedId(2))
         // At the broker, unseen by the engine: order 1 fills, order 2 is cancelled; then the link drops.
         let price = Double(try #require(rig.book.orders[first]?.price))!
         _ = rig.book.fill(first, shares: 100, price: price)
@@ -284,7 +285,10 @@ struct TWSOrderRoutingTests {
         rig.tws.post(.drop)
         let repaired = EndToEndTests.wait(seconds: 20) {
             rig.script.events(1, .trade).contains { $0.orderStatus == .filled } && rig.script.has(2, .canceled)
+                && rig.book.orders[third]?.status == "Cancelled"
         }
+        // Order 4 was still open at TWS: the kill switch (engaged by the lost venue) cancels it once back.
+        let killed = EndToEndTests.wait(seconds: 5) { rig.script.updates.withLock { $0.contains { $0.executionType == .canceled && $0.originalOrderId == OrderId(rawValue: 4) } } }
         rig.stop()
         #expect(acked && repaired, "\(rig.engine.log.suffix(12))")
         #expect(rig.tws.connections == 2)
@@ -293,6 +297,9 @@ struct TWSOrderRoutingTests {
         #expect(executions.fields[3] == "11" && executions.fields[4] == "DU123456", "filtered by client id and account")
         #expect(rig.engine.oms.order(OrderId(rawValue: 1))?.status == .filled)
         #expect(rig.engine.oms.order(OrderId(rawValue: 2))?.status == .canceled)
+        #expect(killed && rig.engine.oms.order(OrderId(rawValue: 4))?.status == .canceled)
+        #expect(rig.engine.counters.killSwitchCancels >= 1 && rig.engine.risk.isKillSwitchEngaged)
+        #expect(rig.tws.frames(id: "4", connection: 2).map { $0.fields[2] } == [String(third)])
         #expect(rig.position() == Quantity(rawValue: 100 * Self.shares))
         #expect(rig.link.counters.reconciliations == 2 && rig.link.counters.reconciliationDifferences >= 2)
         #expect(rig.engine.log.contains { $0.contains("missingFill") })

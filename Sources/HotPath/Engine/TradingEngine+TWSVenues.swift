@@ -222,16 +222,20 @@ extension TradingEngine {
         let report = oms.reconcile(venue: v.id, openOrders: t.reconcileOpenOrders, executions: t.reconcileExecutions, now: now)
         t.counters.reconciliations &+= 1
         t.counters.reconciliationDifferences &+= report.differences.count
+        // The fills the OMS booked (one missing-fill difference each, in order).
+        var booked = report.differences.filter { $0.kind == .missingFill && $0.repair == .appliedExecution }
         for x in t.reconcileExecutions {
             let twsId = Int64(bitPattern: x.venueOrderId)
             guard t.executions.insert(x.executionId) else { continue }
+            guard let k = booked.firstIndex(where: { $0.venueOrderId == x.venueOrderId }) else { continue }
+            booked.remove(at: k)
             if let i = t.table.index(twsId: twsId) {
                 t.table[i].filled += x.lastQuantity
                 t.table[i].acknowledged = true
                 if t.table[i].filled.rawValue >= t.table[i].quantity.rawValue { t.table[i].done = true }
             }
             let slot = oms.slot(venueOrderId: x.venueOrderId, venue: v.id)
-            guard slot != .none else { continue }  // not booked (unknown instrument or account)
+            guard slot != .none else { continue }
             var e = x
             let r = oms.order(at: slot)
             e.orderId = r.orderId
@@ -281,6 +285,29 @@ extension TradingEngine {
         v.up = true
         risk.onVenueConnected(v.id)
         note("order venue \(v.name) (TWS) ready for orders")
+        if risk.isKillSwitchEngaged { cancelOpenTWSOrders(v, now: now) }
+    }
+
+    /// The kill switch engaged while the venue was away: its cancels were refused then, and
+    /// TWS keeps API orders working across a client disconnect, so the orders still open
+    /// there are cancelled now. Cold path.
+    func cancelOpenTWSOrders(_ v: VenueLink, now: Timestamp) {
+        var cancels: [OrderCommand] = []
+        oms.forEachOrder { _, r in
+            guard r.venue == v.id, !r.isTerminal, !r.isCancelPending else { return }
+            cancels.append(OrderCommand(kind: .cancel, orderId: .none, originalOrderId: r.orderId, instrument: r.instrument,
+                                        side: r.side, type: r.type, timeInForce: r.timeInForce, price: r.price,
+                                        quantity: r.quantity, account: r.account, strategy: r.strategy, venue: v.id,
+                                        createdTime: now))
+        }
+        var sent = 0
+        for var c in cancels {
+            c.orderId = OrderId(rawValue: 0xFF << 40 | nextEngineOrder)
+            nextEngineOrder &+= 1
+            sent += submit(c, now: now)
+        }
+        counters.killSwitchCancels &+= sent
+        if !cancels.isEmpty { note("order venue \(v.name) (TWS): kill switch engaged, \(sent) open order(s) cancelled after the reconnect") }
     }
 
     /// Stops every TWS order session (shutdown).
