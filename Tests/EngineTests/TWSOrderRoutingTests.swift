@@ -87,11 +87,12 @@ struct TWSOrderRoutingTests {
         let script = Script()
         let engine: TradingEngine<ScriptedStrategy>
 
-        init(mode: FakeTWSOrderBook.Mode, firstId: Int64 = 1_000) throws {
+        init(mode: FakeTWSOrderBook.Mode, firstId: Int64 = 1_000, preload: (FakeTWSOrderBook) -> Void = { _ in }) throws {
             var x = SimulatedExchangeConfiguration(); x.symbols = ["SPY"]; x.seed = 11
             exchange = SimulatedExchange(configuration: x)
             try exchange.start()
             book = FakeTWSOrderBook(mode: mode, nextValidId: firstId)
+            preload(book)
             var speaker = TWSSpeaker()
             speaker.orders = book
             tws = try FakeTWSServer(speaker: speaker)
@@ -305,6 +306,26 @@ struct TWSOrderRoutingTests {
         #expect(rig.engine.log.contains { $0.contains("missingFill") })
         #expect(rig.engine.log.contains { $0.contains("missingAtVenue") })
         #expect(rig.engine.log.contains { $0.contains("order venue ib (TWS) lost") })
+    }
+
+    @Test("an order TWS lists that this engine never placed is adopted at connect and its later fill is booked live")
+    func adoptsAndTracksUnknownOpenOrder() throws {
+        let rig = try Rig(mode: .acknowledge, firstId: 1_000, preload: { book in
+            book.add(FakeTWSOrderBook.Order(id: 400, symbol: "SPY", action: "BUY", quantity: 20, type: "LMT", price: "100.5",
+                                            timeInForce: "GTC", account: "DU123456", clientId: 11, permId: 77))
+        })
+        #expect(rig.ready(), "\(rig.engine.log.suffix(6))")
+        Self.send(rig.tws, rig.book.fill(400, shares: 20, price: 100.5))
+        let filled = EndToEndTests.wait(seconds: 10) { rig.script.updates.withLock { $0.contains { $0.executionType == .trade && $0.venueOrderId == 400 } } }
+        rig.script.post(.new(id: 1, shares: 10, side: .buy))
+        let placed = EndToEndTests.wait(seconds: 10) { rig.placedId(0) != nil }
+        rig.stop()
+        #expect(filled && placed, "\(rig.engine.log.suffix(8))")
+        #expect(rig.engine.log.contains { $0.contains("adoptedOrder") })
+        let slot = rig.engine.oms.slot(venueOrderId: 400, venue: VenueId(rawValue: 2))
+        #expect(slot != .none && rig.engine.oms.order(at: slot).status == .filled)
+        #expect(rig.position() >= Quantity(rawValue: 20 * Self.shares))
+        #expect(rig.placedId(0) == 1_000, "new ids continue above TWS's nextValidId")
     }
 
     @Test("malformed frames and messages about unknown orders are counted; the venue keeps trading")

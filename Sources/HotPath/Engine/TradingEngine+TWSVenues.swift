@@ -35,6 +35,7 @@ extension TradingEngine {
             let s = TWSClientSession(configuration: t.sessionConfiguration(venue: v.id, reconnectDelay: configuration.reconnectDelay),
                                      engine: sockets)
             t.session = s
+            syncTWSTable(v, t)
             var handler = EngineTWSOrderHandler(engine: self, venue: v)
             s.start(now: Clock.now(), handler: &handler)
             note("order venue \(v.name): TWS API at \(t.address), client id \(t.clientId), account \(t.account)")
@@ -282,10 +283,31 @@ extension TradingEngine {
         }
         t.reconcileOpenOrders.removeAll(keepingCapacity: true)
         t.reconcileExecutions.removeAll(keepingCapacity: true)
+        syncTWSTable(v, t)
         v.up = true
         risk.onVenueConnected(v.id)
         note("order venue \(v.name) (TWS) ready for orders")
         if risk.isKillSwitchEngaged { cancelOpenTWSOrders(v, now: now) }
+    }
+
+    /// Enters into the id table every working order of this venue the OMS knows by its TWS
+    /// id but the table does not: orders recovered from the journal at start-up, orders
+    /// adopted by reconciliation. Their later statuses and fills are then tracked live, and
+    /// new ids continue above theirs. Cold path.
+    func syncTWSTable(_ v: VenueLink, _ t: TWSOrderLink) {
+        var added = 0
+        oms.forEachOrder { _, r in
+            guard r.venue == v.id, !r.isTerminal, r.venueOrderId != 0, r.venueOrderId < UInt64(Int32.max) else { return }
+            let twsId = Int64(r.venueOrderId)
+            guard t.table.index(twsId: twsId) == nil else { return }
+            let i = t.table.insert(twsId: twsId, orderId: r.orderId, instrument: r.instrument, side: r.side, price: r.price,
+                                   quantity: r.quantity)
+            t.table[i].filled = r.filledQuantity
+            t.table[i].acknowledged = r.isAcknowledged
+            t.nextTWSId = max(t.nextTWSId, twsId + 1)
+            added += 1
+        }
+        if added > 0 { note("order venue \(v.name) (TWS): \(added) working order(s) known by TWS id entered into the id table") }
     }
 
     /// The kill switch engaged while the venue was away: its cancels were refused then, and

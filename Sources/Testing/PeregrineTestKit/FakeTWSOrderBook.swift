@@ -39,6 +39,12 @@ public final class FakeTWSOrderBook: Sendable {
         public var filledNotional: Double = 0
         /// Submitted, Filled, Cancelled.
         public var status = "Submitted"
+
+        public init(id: Int64, symbol: String, action: String, quantity: Int64, type: String, price: String, timeInForce: String,
+                    account: String, clientId: Int64, permId: Int64) {
+            self.id = id; self.symbol = symbol; self.action = action; self.quantity = quantity; self.type = type
+            self.price = price; self.timeInForce = timeInForce; self.account = account; self.clientId = clientId; self.permId = permId
+        }
         public var isOpen: Bool { status == "Submitted" || status == "PreSubmitted" || status == "PendingCancel" }
         public var averagePrice: Double { filled > 0 ? filledNotional / Double(filled) : 0 }
     }
@@ -109,6 +115,14 @@ public final class FakeTWSOrderBook: Sendable {
     /// not (a fill while the client is away).
     public func fill(_ id: Int64, shares: Int64, price: Double) -> [[String]] {
         state.withLock { s in Self.fill(&s, id, shares: shares, price: price) }
+    }
+
+    /// Puts an order into the book as if an earlier client session had placed it.
+    public func add(_ order: Order) {
+        state.withLock { s in
+            s.orders[order.id] = order
+            s.nextValidId = max(s.nextValidId, order.id + 1)
+        }
     }
 
     /// Cancels order `id` in the book (as the broker would, e.g. at the end of its time in
