@@ -204,7 +204,7 @@ struct TWSOrderRoutingTests {
         #expect(rig.position() == .zero)
     }
 
-    @Test("error 201 rejects a new order with its text; 10148 rejects a cancel and the order works on")
+    @Test("error 201 rejects a new order with its text; 10148 rejects a cancel; 201 on a pending modify rejects the modify; the order works on")
     func rejects() throws {
         let rig = try Rig(mode: .record)
         #expect(rig.ready(), "\(rig.engine.log.suffix(6))")
@@ -225,16 +225,25 @@ struct TWSOrderRoutingTests {
         _ = EndToEndTests.wait(seconds: 10) { !rig.tws.frames(id: "4").isEmpty }
         rig.tws.sendError(id: second, code: 10148, "OrderId \(second) that needs to be cancelled cannot be cancelled, state: Filled.")
         let cancelRejected = EndToEndTests.wait(seconds: 10) { rig.script.has(3, .rejected) }
+        // A modify TWS refuses (201 while the modify is pending) is a replace reject.
+        rig.script.post(.replace(id: 5, original: 2, shares: 80))
+        _ = EndToEndTests.wait(seconds: 10) { rig.placedId(2) != nil }
+        #expect(rig.placedId(2) == second, "the modify reuses the TWS id")
+        rig.tws.sendError(id: second, code: 201, "Order rejected - reason:Modify not allowed")
+        let replaceRejected = EndToEndTests.wait(seconds: 10) { rig.script.has(5, .rejected) }
         rig.stop()
-        #expect(rejected && acked && cancelRejected, "\(rig.engine.log.suffix(8))")
+        #expect(rejected && acked && cancelRejected && replaceRejected, "\(rig.engine.log.suffix(8))")
+        let refusedModify = try #require(rig.script.events(5, .rejected).first)
+        #expect(ExecutionFlags(rawValue: refusedModify.flags).contains(.cancelRejected) && refusedModify.rejectReason == 201)
         #expect(rig.engine.oms.order(OrderId(rawValue: 1))?.status == .rejected)
         #expect(rig.script.events(1, .rejected).first?.rejectReason == 201)
         #expect(rig.engine.log.contains { $0.contains("TWS error 201") && $0.contains("The account is restricted") })
         let reject = try #require(rig.script.events(3, .rejected).first)
         #expect(ExecutionFlags(rawValue: reject.flags).contains(.cancelRejected) && reject.originalOrderId == OrderId(rawValue: 2))
         let record = try #require(rig.engine.oms.order(OrderId(rawValue: 2)))
-        #expect(record.status == .new && !record.isCancelPending)
-        #expect(rig.link.counters.rejects == 1 && rig.link.counters.cancelRejects == 1)
+        #expect(record.status == .new && !record.isCancelPending && !record.isReplacePending)
+        #expect(record.quantity == Quantity(rawValue: 60 * Self.shares))
+        #expect(rig.link.counters.rejects == 1 && rig.link.counters.cancelRejects == 2)
     }
 
     @Test("repeated orderStatus and execDetails are not fills twice; fill before or after the status ends the same")
