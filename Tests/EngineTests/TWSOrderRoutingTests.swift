@@ -436,9 +436,17 @@ struct TWSOrderRoutingTests {
             protocol = ib
             host = 127.0.0.1
             port = 7498
-            [feed]
+            [venue.z]
+            protocol = tws
             host = 127.0.0.1
-            port = 5009
+            port = 7497
+            client_id = 4
+            cancels_on_disconnect = yes
+            [feed]
+            kind = tws
+            client_id = 4
+            host = 127.0.0.1
+            port = 7497
             """
         do {
             _ = try EngineConfigFile.parse(bad, source: "t.conf")
@@ -447,6 +455,8 @@ struct TWSOrderRoutingTests {
             #expect(error.description.contains("t.conf:4: the primary [venue] speaks FIX"))
             #expect(error.description.contains("t.conf:10: 'client_id' is for protocol = tws"))
             #expect(error.description.contains("t.conf:12: protocol 'ib' is not fix or tws"))
+            #expect(error.description.contains("t.conf:20: 'cancels_on_disconnect' is for FIX venues"))
+            #expect(error.description.contains("t.conf:19: [venue.z] client_id 4 is the TWS feed's"))
         }
     }
 

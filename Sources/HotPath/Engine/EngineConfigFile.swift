@@ -201,7 +201,10 @@ public struct EngineConfigFile: Sendable {
             }
             if v.orderProtocol == .tws {
                 if prefix == "venue" { problem(line("venue.protocol"), "the primary [venue] speaks FIX; put a TWS venue in [venue.NAME] and route to it") }
-                v.cancelsOnDisconnect = false  // TWS keeps API orders working when the client drops
+                if values["\(prefix).cancels_on_disconnect"] != nil {
+                    problem(line("\(prefix).cancels_on_disconnect"), "'cancels_on_disconnect' is for FIX venues (TWS keeps API orders when the client drops)")
+                }
+                v.cancelsOnDisconnect = false
                 if let n = int("\(prefix).client_id", 0...999_999) { v.twsClientId = n }
             } else if values["\(prefix).client_id"] != nil {
                 problem(line("\(prefix).client_id"), "'client_id' is for protocol = tws")
@@ -317,6 +320,15 @@ public struct EngineConfigFile: Sendable {
         for (name, _) in extraVenueNames {
             let prefix = "venue.\(name)"
             configuration.additionalVenues.append(venueSpec(prefix, name: name, address: address(prefix)))
+        }
+        for (k, v) in configuration.additionalVenues.enumerated() where v.orderProtocol == .tws {
+            let prefix = "venue.\(v.name)"
+            if feedKind == .tws && v.twsClientId == configuration.twsClientId {
+                problem(line("\(prefix).client_id"), "[\(prefix)] client_id \(v.twsClientId) is the TWS feed's; TWS takes one connection per client id")
+            }
+            if configuration.additionalVenues[..<k].contains(where: { $0.orderProtocol == .tws && $0.twsClientId == v.twsClientId && $0.orderEntry == v.orderEntry }) {
+                problem(line("\(prefix).client_id"), "[\(prefix)] client_id \(v.twsClientId) is used by another TWS venue at the same address")
+            }
         }
         if let v = string("venue.sender_comp_id") { configuration.senderCompID = v }
         if let v = string("venue.target_comp_id") { configuration.targetCompID = v }

@@ -338,6 +338,12 @@ extension TradingEngine {
             guard let t = v.tws, let s = t.session else { continue }
             var handler = EngineTWSOrderHandler(engine: self, venue: v)
             s.stop(now: Clock.now(), handler: &handler)
+            let c = t.counters
+            note("order venue \(v.name) (TWS): \(c.ordersPlaced) placed, \(c.modifiesSent) modified, \(c.cancelsSent) cancels; "
+                 + "\(c.rejects) rejects, \(c.cancelRejects) cancel/modify rejects, \(c.sendFailures) refused locally; "
+                 + "\(c.duplicateExecutions) repeated executions, \(c.repeatedStatuses) repeated statuses, "
+                 + "\(c.unknownOrderMessages) about unknown orders, \(s.counters.malformedMessages) malformed frames; "
+                 + "\(c.reconciliations) reconciliation(s), \(c.reconciliationDifferences) difference(s)")
         }
     }
 }

@@ -11,7 +11,8 @@ public struct TWSReceivedFrame: Sendable {
 
 /// The server side of the TWS API for tests: answers the greeting with a server version and a
 /// connection time, answers startApi with managedAccounts, nextValidId and farm notices (as TWS
-/// does), and records every client frame. Anything else is scripted by the test through
+/// does), and records every client frame. With `orders` set it also answers order requests
+/// from a `FakeTWSOrderBook`; anything else is scripted by the test through
 /// `FakeTWSServer.send`.
 public struct TWSSpeaker: PeerSpeaker {
     public struct Log: PeerLog {
