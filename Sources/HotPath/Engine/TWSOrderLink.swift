@@ -16,7 +16,8 @@ import PeregrinePlatform
 //
 // Inbound, only execDetails carry fills (deduplicated by execId); orderStatus and openOrder
 // move the order's state (PreSubmitted/Submitted → new, PendingCancel → pending cancel,
-// Cancelled/ApiCancelled → canceled, Inactive → rejected) and each state is passed on once,
+// Cancelled/ApiCancelled → canceled, Inactive → rejected, or canceled once the order had been
+// acknowledged, which the OMS cannot reject any more) and each state is passed on once,
 // so TWS's repeated orderStatus messages change nothing and a fill that arrives before the
 // status (or after it) ends in the same OMS state. Order errors: 201 reject (or replace
 // reject), 202 canceled, 103 duplicate id → reject, 104/105 → replace reject, 10147/10148/161
@@ -273,7 +274,14 @@ final class TWSOrderLink {
             counters.cancelRejects &+= 1
             return x
         }
-        guard !e.acknowledged && e.filled.rawValue == 0 else { counters.orderWarnings &+= 1; return nil }
+        if e.acknowledged || e.filled.rawValue > 0 {
+            // Dead after it worked (Inactive, or 201 from the exchange later): the OMS cannot
+            // reject an acknowledged order, so it ends as canceled, with the code.
+            counters.rejects &+= 1
+            var x = cancel(i, venue: venue, now: now)
+            x?.rejectReason = UInt16(clamping: code)
+            return x
+        }
         e.done = true
         table[i] = e
         var x = event(e, .rejected, venue: venue, now: now)
