@@ -401,6 +401,93 @@ struct TWSOrderRoutingTests {
         #expect(link.order(gtd) == nil)
     }
 
+    @Test("the order mapping (placeOrder/modify/cancel encode, id table, openOrder/orderStatus/execDetails in) allocates nothing per order after warm-up")
+    func noAllocationPerOrder() throws {
+        var spec = AdditionalVenue(name: "ib", orderEntry: .loopback(port: 1), targetCompID: "IB")
+        spec.orderProtocol = .tws
+        spec.accountName = "DU123456"
+        let link = TWSOrderLink(spec: spec, symbols: ["SPY", "QQQ"], capacity: 4_096)
+        let venue = VenueId(rawValue: 2)
+        let n = 2_000, warmUp = 200
+        // What TWS answers to each order, prebuilt (the strings allocate here, not below).
+        var stream: [UInt8] = []
+        for k in 0..<n {
+            let id = Int64(1_000 + k)
+            let order = FakeTWSOrderBook.Order(id: id, symbol: "SPY", action: "BUY", quantity: 100, type: "LMT", price: "100.25",
+                                               timeInForce: "DAY", account: "DU123456", clientId: 11, permId: id)
+            stream += TWSSpeaker.frame(FakeTWSOrderBook.openOrder(order))
+            stream += TWSSpeaker.frame(FakeTWSOrderBook.orderStatus(id: id, status: "Submitted", filled: 0, remaining: 100))
+            stream += TWSSpeaker.frame(FakeTWSOrderBook.execDetails(order, FakeTWSOrderBook.Execution(
+                orderId: id, executionId: "exec.\(k)", shares: 100, price: 100.25, cumulative: 100, averagePrice: 100.25), requestId: "-1"))
+            stream += TWSSpeaker.frame(FakeTWSOrderBook.orderStatus(id: id, status: "Filled", filled: 100, remaining: 0, averagePrice: 100.25))
+        }
+        var out = [UInt8](repeating: 0, count: 8_192)
+        let decoder = TWSDecoder()
+        var events = 0, fills = 0, wire = 0
+        var allocationsAtWarmUp: UInt64 = 0
+        let counter = Self.allocationCounter()
+        stream.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { buffer in
+                var offset = 0
+                for k in 0..<n {
+                    if k == warmUp { allocationsAtWarmUp = counter?() ?? 0 }
+                    let price = Price(rawValue: 10_025 * FixedPointScale.scale / 100)
+                    let new = OrderCommand(kind: .new, orderId: OrderId(rawValue: UInt64(10 * k + 1)), instrument: InstrumentId(rawValue: 0),
+                                           side: .buy, type: .limit, timeInForce: .day, price: price,
+                                           quantity: Quantity(rawValue: 100 * Self.shares), account: ExampleSetup.account,
+                                           strategy: StrategyId(rawValue: 1), createdTime: .zero)
+                    let twsId = Int64(1_000 + k)
+                    guard let order = link.order(new) else { return }
+                    wire += TWSRequests.placeOrder(orderId: twsId, contract: link.contracts[0], order: order, into: buffer) ?? 0
+                    _ = link.table.insert(twsId: twsId, orderId: new.orderId, instrument: new.instrument, side: new.side, price: price,
+                                          quantity: new.quantity)
+                    // A modify and a cancel request for the same order (encoded, looked up; not answered).
+                    var replace = new
+                    replace.kind = .replace; replace.originalOrderId = new.orderId; replace.orderId = OrderId(rawValue: UInt64(10 * k + 2))
+                    if let i = link.table.index(orderId: new.orderId), let modified = link.order(replace) {
+                        wire += TWSRequests.placeOrder(orderId: link.table[i].twsId, contract: link.contracts[0], order: modified, into: buffer) ?? 0
+                        link.table.alias(replace.orderId, to: i)
+                        wire += TWSRequests.cancelOrder(orderId: link.table[i].twsId, into: buffer) ?? 0
+                    }
+                    for _ in 0..<4 {
+                        guard case .message(let message, let consumed) = decoder.decode(UnsafeRawBufferPointer(rebasing: input[offset...])) else { return }
+                        offset += consumed
+                        switch message {
+                        case .openOrder(let o):
+                            if link.onStatus(twsId: o.orderId, status: o.status, totalQuantity: o.totalQuantity, limitPrice: o.limitPrice,
+                                             venue: venue, now: .zero) != nil { events += 1 }
+                        case .orderStatus(let s):
+                            if link.onStatus(twsId: s.orderId, status: s.status, totalQuantity: (s.filled ?? .zero) + (s.remaining ?? .zero),
+                                             limitPrice: nil, venue: venue, now: .zero) != nil { events += 1 }
+                        case .execution(let x):
+                            if let f = link.onExecution(x, venue: venue, now: .zero), f.orderStatus == .filled { fills += 1 }
+                        default:
+                            break
+                        }
+                    }
+                }
+            }
+        }
+        let allocations = (counter?() ?? 0) &- allocationsAtWarmUp
+        #expect(events == n, "one new per order; the repeated Submitted and the Filled status pass nothing on")
+        #expect(fills == n && wire > 0)
+        #expect(link.counters.repeatedStatuses == 2 * n)
+        if counter != nil {
+            #expect(allocations == 0, "\(allocations) allocations over \(n - warmUp) orders")
+            print("TWS order mapping: \(allocations) allocations over \(n - warmUp) orders (counted)")
+        } else {
+            print("TWS order mapping: allocations not counted (run with LD_PRELOAD of a malloc counter exporting peregrine_test_allocation_count)")
+        }
+    }
+
+    /// The process-wide malloc counter, when a counting malloc is preloaded.
+    static func allocationCounter() -> (() -> UInt64)? {
+        typealias Count = @convention(c) () -> UInt64
+        guard let symbol = dlsym(nil, "peregrine_test_allocation_count") else { return nil }
+        let count = unsafeBitCast(symbol, to: Count.self)
+        return { count() }
+    }
+
     @Test("protocol = tws in a [venue.NAME] section; not for the primary; client_id only with it")
     func configuration() throws {
         let text = """

@@ -57,6 +57,11 @@ public final class FakeTWSOrderBook: Sendable {
         public var price: Double
         public var cumulative: Int64
         public var averagePrice: Double
+
+        public init(orderId: Int64, executionId: String, shares: Int64, price: Double, cumulative: Int64, averagePrice: Double) {
+            self.orderId = orderId; self.executionId = executionId; self.shares = shares; self.price = price
+            self.cumulative = cumulative; self.averagePrice = averagePrice
+        }
     }
 
     struct State: Sendable {
