@@ -205,7 +205,7 @@ final class TWSOrderLink {
         // A modify is acknowledged when TWS shows its quantity (and, from openOrder, price).
         // orderStatus has no price: it confirms only a modify that changed the quantity.
         if e.pendingReplaceId != .none, type == .new || type == .pendingNew, let q = totalQuantity, q == e.pendingQuantity,
-           limitPrice.map { $0 == e.pendingPrice } ?? (e.pendingQuantity != e.quantity) {
+           limitPrice.map({ $0 == e.pendingPrice }) ?? (e.pendingQuantity != e.quantity) {
             var x = event(e, .replaced, venue: venue, now: now)
             x.orderId = e.pendingReplaceId
             x.originalOrderId = e.orderId
