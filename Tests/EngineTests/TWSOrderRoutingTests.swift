@@ -87,11 +87,12 @@ struct TWSOrderRoutingTests {
         let script = Script()
         let engine: TradingEngine<ScriptedStrategy>
 
-        init(mode: FakeTWSOrderBook.Mode, firstId: Int64 = 1_000, preload: (FakeTWSOrderBook) -> Void = { _ in }) throws {
+        init(mode: FakeTWSOrderBook.Mode, firstId: Int64 = 1_000, preload: (FakeTWSOrderBook) -> Void = { _ in },
+             book existing: FakeTWSOrderBook? = nil, journal: String? = nil) throws {
             var x = SimulatedExchangeConfiguration(); x.symbols = ["SPY"]; x.seed = 11
             exchange = SimulatedExchange(configuration: x)
             try exchange.start()
-            book = FakeTWSOrderBook(mode: mode, nextValidId: firstId)
+            book = existing ?? FakeTWSOrderBook(mode: mode, nextValidId: firstId)
             preload(book)
             var speaker = TWSSpeaker()
             speaker.orders = book
@@ -103,8 +104,13 @@ struct TWSOrderRoutingTests {
             ib.orderProtocol = .tws
             ib.twsClientId = 11
             ib.accountName = "DU123456"
+            ib.cancelsOnDisconnect = false
             c.additionalVenues = [ib]
             c.routes = [RouteRule(venue: 1)]
+            if let journal {
+                c.journalDirectory = journal
+                c.recoverFromJournal = true
+            }
             engine = try TradingEngine(configuration: c, strategies: ScriptedStrategy(script: script),
                                        riskLimits: try ExampleSetup.riskLimits(symbols: ["SPY"], venues: ["lit", "ib"]))
             try engine.start()
@@ -340,6 +346,36 @@ struct TWSOrderRoutingTests {
         #expect(slot != .none && rig.engine.oms.order(at: slot).status == .filled)
         #expect(rig.position() >= Quantity(rawValue: 20 * Self.shares))
         #expect(rig.placedId(0) == 1_000, "new ids continue above TWS's nextValidId")
+    }
+
+    @Test("after a restart, a working TWS order recovered from the journal is tracked again: its fill is booked, new ids go above it")
+    func restartRecoversWorkingOrder() throws {
+        let journal = TemporaryDirectory("tws-restart")
+        defer { journal.remove() }
+        let book = FakeTWSOrderBook(mode: .acknowledge, nextValidId: 1_000)
+        do {
+            let first = try Rig(mode: .acknowledge, book: book, journal: journal.path)
+            #expect(first.ready(), "\(first.engine.log.suffix(6))")
+            first.script.post(.new(id: 1, shares: 100, side: .buy))
+            let acked = EndToEndTests.wait(seconds: 10) { first.script.has(1, .new) }
+            first.stop()
+            #expect(acked, "\(first.engine.log.suffix(8))")
+        }
+        let rig = try Rig(mode: .acknowledge, book: book, journal: journal.path)
+        #expect(rig.ready(), "\(rig.engine.log.suffix(6))")
+        let price = Double(try #require(book.orders[1_000]?.price))!
+        Self.send(rig.tws, book.fill(1_000, shares: 100, price: price))
+        let filled = EndToEndTests.wait(seconds: 10) { rig.script.events(1, .trade).contains { $0.orderStatus == .filled } }
+        rig.script.post(.new(id: 2, shares: 50, side: .buy))
+        let placed = EndToEndTests.wait(seconds: 10) { rig.placedId(0) != nil }
+        rig.stop()
+        #expect(filled && placed, "\(rig.engine.log.suffix(10))")
+        #expect(rig.engine.recovery.commands >= 1)
+        #expect(rig.engine.log.contains { $0.contains("1 working order(s) known by TWS id entered into the id table") })
+        #expect(rig.engine.oms.order(OrderId(rawValue: 1))?.status == .filled)
+        #expect(rig.position() == Quantity(rawValue: 100 * Self.shares))
+        #expect(rig.placedId(0) == 1_001)
+        #expect(rig.link.counters.unknownOrderMessages == 0)
     }
 
     @Test("malformed frames and messages about unknown orders are counted; the venue keeps trading")
