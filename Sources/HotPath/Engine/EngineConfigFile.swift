@@ -54,6 +54,13 @@ public struct EngineConfigErrors: Error, Sendable, CustomStringConvertible {
 /// tls_certificate = … / tls_private_key = …   # a client certificate, if the venue asks
 /// tls_verify_peer = yes
 ///
+/// [venue.ib]                     # another venue (routed to by [route] rules), here over TWS
+/// protocol = tws                 # fix (default) | tws: orders over the TWS API (TWS / IB Gateway)
+/// host = 127.0.0.1
+/// port = 7497
+/// client_id = 11                 # the order connection's API client id (not the feed's)
+/// account = DU123456             # the IB account on every order
+///
 /// [feed]
 /// kind = iqfeed                  # iqfeed (Level 1 protocol 6.2); tws (TWS / IB Gateway, with
 ///                                # client_id); or fix: MarketDataRequest on the primary venue's
@@ -77,7 +84,8 @@ public struct EngineConfigFile: Sendable {
     static let keys: [String: [String]] = [
         "engine": ["symbols", "journal", "fix_store", "recover", "risk", "cql", "model", "model_watch", "backup", "control_socket", "cpu", "spin", "socket_mode"],
         "venue": ["name", "host", "port", "sender_comp_id", "target_comp_id", "version", "heartbeat", "account", "cancels_on_disconnect",
-                  "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields"],
+                  "tls", "tls_ca_file", "tls_certificate", "tls_private_key", "tls_server_name", "tls_verify_peer", "extra_fields",
+                  "protocol", "client_id"],
         "feed": ["kind", "host", "port", "client_id"],
     ]
 
@@ -190,6 +198,21 @@ public struct EngineConfigFile: Sendable {
                 v.accountName = x
             }
             v.cancelsOnDisconnect = bool("\(prefix).cancels_on_disconnect", true)
+            if let x = string("\(prefix).protocol") {
+                if let p = VenueOrderProtocol(rawValue: x) { v.orderProtocol = p } else {
+                    problem(line("\(prefix).protocol"), "protocol '\(x)' is not fix or tws")
+                }
+            }
+            if v.orderProtocol == .tws {
+                if prefix == "venue" { problem(line("venue.protocol"), "the primary [venue] speaks FIX; put a TWS venue in [venue.NAME] and route to it") }
+                if values["\(prefix).cancels_on_disconnect"] != nil {
+                    problem(line("\(prefix).cancels_on_disconnect"), "'cancels_on_disconnect' is for FIX venues (TWS keeps API orders when the client drops)")
+                }
+                v.cancelsOnDisconnect = false
+                if let n = int("\(prefix).client_id", 0...999_999) { v.twsClientId = n }
+            } else if values["\(prefix).client_id"] != nil {
+                problem(line("\(prefix).client_id"), "'client_id' is for protocol = tws")
+            }
             if bool("\(prefix).tls", false) {
                 var tls = FIXTLSSettings.initiator(caFile: string("\(prefix).tls_ca_file"), serverName: string("\(prefix).tls_server_name"))
                 tls.certificateFile = string("\(prefix).tls_certificate")
@@ -301,6 +324,15 @@ public struct EngineConfigFile: Sendable {
         for (name, _) in extraVenueNames {
             let prefix = "venue.\(name)"
             configuration.additionalVenues.append(venueSpec(prefix, name: name, address: address(prefix)))
+        }
+        for (k, v) in configuration.additionalVenues.enumerated() where v.orderProtocol == .tws {
+            let prefix = "venue.\(v.name)"
+            if feedKind == .tws && v.twsClientId == configuration.twsClientId {
+                problem(line("\(prefix).client_id"), "[\(prefix)] client_id \(v.twsClientId) is the TWS feed's; TWS takes one connection per client id")
+            }
+            if configuration.additionalVenues[..<k].contains(where: { $0.orderProtocol == .tws && $0.twsClientId == v.twsClientId && $0.orderEntry == v.orderEntry }) {
+                problem(line("\(prefix).client_id"), "[\(prefix)] client_id \(v.twsClientId) is used by another TWS venue at the same address")
+            }
         }
         if let v = string("venue.sender_comp_id") { configuration.senderCompID = v }
         if let v = string("venue.target_comp_id") { configuration.targetCompID = v }

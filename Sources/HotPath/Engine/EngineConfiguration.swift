@@ -105,12 +105,19 @@ public struct EngineConfiguration: Sendable {
     }
 }
 
-/// Another FIX venue the engine routes to (the primary venue is described by the
-/// configuration's own `orderEntry`, CompIDs, … fields). Its venue id is the primary's + 1 +
-/// its position in `EngineConfiguration.additionalVenues`.
+/// Another venue the engine routes to, over FIX (the default) or the TWS API (the primary
+/// venue is described by the configuration's own `orderEntry`, CompIDs, … fields and is
+/// always FIX). Its venue id is the primary's + 1 + its position in
+/// `EngineConfiguration.additionalVenues`.
 public struct AdditionalVenue: Sendable {
     public var name: String
+    /// FIX order entry, or TWS / IB Gateway when `orderProtocol` is `.tws`.
     public var orderEntry: SocketAddress
+    /// The order protocol spoken to this venue.
+    public var orderProtocol: VenueOrderProtocol = .fix
+    /// TWS only: the API client id of the order connection (distinct from the market-data
+    /// session's `EngineConfiguration.twsClientId`; TWS answers 326 to a second one).
+    public var twsClientId = 1
     public var senderCompID = "PEREGRINE"
     public var targetCompID: String
     public var fixVersion: FIXVersion = .fix44
@@ -125,6 +132,15 @@ public struct AdditionalVenue: Sendable {
     public init(name: String, orderEntry: SocketAddress, targetCompID: String) {
         self.name = name; self.orderEntry = orderEntry; self.targetCompID = targetCompID
     }
+}
+
+/// How the engine sends orders to a venue.
+public enum VenueOrderProtocol: String, Sendable, Equatable {
+    /// A FIX initiator session (NewOrderSingle, cancel, replace; execution reports back).
+    case fix
+    /// The TWS API (TWS or IB Gateway): placeOrder / cancelOrder; openOrder, orderStatus,
+    /// execDetails and order errors back (see `TWSOrderLink`).
+    case tws
 }
 
 /// A fixed tag=value a venue wants on its order messages (configuration field mapping).

@@ -168,7 +168,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         var links: [VenueLink] = []
         for (i, spec) in specs.enumerated() {
             links.append(try VenueLink(index: i, id: VenueId(rawValue: configuration.venue.rawValue + UInt16(i)), spec: spec,
-                                       storeDirectory: configuration.fixStoreDirectory))
+                                       storeDirectory: spec.orderProtocol == .tws ? nil : configuration.fixStoreDirectory))
         }
         venues = links
         do {
@@ -185,6 +185,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             throw EngineError("journal: \(error)")
         }
         for v in venues { v.session.application = EngineSessionApplication(engine: self, venue: v) }
+        attachTWSOrderLinks(specs)
         if configuration.recoverFromJournal, let directory = configuration.journalDirectory {
             recovery = try Self.recover(directory: directory, oms: &oms, risk: &risk, venue: configuration.venue,
                                         cancelsOnDisconnect: configuration.venueCancelsOnDisconnect)
@@ -335,6 +336,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         }
         if let reason = socketEngine?.fallbackReason { note(reason) }
         if configuration.feedKind == .tws, let socketEngine { startTWS(socketEngine) }
+        if let socketEngine { startTWSVenues(socketEngine) }
         var backoff = BackoffIdle(maxSpins: 200, maxYields: 20, minParkNanos: 1_000, maxParkNanos: 50_000)
         var spin = BusySpinIdle()
         while !stopping.load(ordering: .acquiring) {
@@ -347,8 +349,9 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
     func iterate() -> Int {
         let mono = Clock.monotonicNanos()
         if configuration.feedKind == .iqfeed && feedConnection == nil && mono >= nextFeedAttempt { connectFeed() }
-        for v in venues where v.link?.isOpen != true && mono >= v.nextConnectAttempt { connect(v) }
+        for v in venues where v.tws == nil && v.link?.isOpen != true && mono >= v.nextConnectAttempt { connect(v) }
         var work = pollFeed()
+        work += pollTWSVenues()
         if let tws {
             var handler = EngineFeedHandler(engine: self, tickStart: Clock.monotonicNanos())
             work += tws.poll(now: Clock.now(), handler: &handler)
@@ -376,6 +379,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 var handler = EngineFeedHandler(engine: self, tickStart: 0)
                 _ = tws.timer(now: now, handler: &handler)
             }
+            timerTWSVenues(now: now)
             strategies.onTimer(now)
             route(now: now, tickStart: 0, venueTime: .zero)
             serviceControl(now: now)
@@ -595,6 +599,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         guard sent > 0 else { return }
         let encoded = tickStart != 0 ? Clock.monotonicNanos() : 0
         for v in venues { v.link?.flush() }
+        flushTWSVenues(now: now)
         if tickStart != 0 {
             tickToOrder.record(encoded &- tickStart)
             tickToWire.record(Clock.monotonicNanos() &- tickStart)
@@ -611,7 +616,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         let v = venues[venueIndex(for: command)]
         command.venue = v.id
         let session = v.session
-        guard let link = v.link, link.isOpen, session.isLoggedOn else {
+        guard v.tws == nil ? v.link?.isOpen == true && session.isLoggedOn : v.up else {
             counters.rejectedNotConnected &+= 1
             rejectToStrategy(command, now: now)
             return 0
@@ -638,6 +643,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             strategies.onOrderUpdate(reject)
             return 0
         }
+        if let t = v.tws { return submitTWS(command, venue: v, link: t, now: now) }
         guard let symbol = symbols.symbol(of: command.instrument) else { return 0 }
         let account = v.accountText
         let extras = v.extraFields
@@ -838,6 +844,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             var handler = EngineFeedHandler(engine: self, tickStart: 0)
             tws.stop(now: Clock.now(), handler: &handler)
         }
+        stopTWSVenues()
         socketEngine?.close()
         publishProgress()
     }

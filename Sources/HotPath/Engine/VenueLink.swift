@@ -4,7 +4,8 @@ import PeregrineFIXTransport
 import PeregrinePlatform
 
 /// One venue's order session inside the engine: its FIX session and store, TLS context,
-/// the link while connected, and its state (engine thread only).
+/// the link while connected, and its state — or, for a TWS venue, its `TWSOrderLink`
+/// (engine thread only).
 final class VenueLink {
     let index: Int
     let id: VenueId
@@ -24,6 +25,9 @@ final class VenueLink {
     /// Open orders must be marked cancelled (venue cancel-on-disconnect) once the session is
     /// logged on again and has caught up.
     var codPending = false
+    /// Set for a `protocol = tws` venue: orders go over its TWS API session instead of the
+    /// FIX session above (which then stays unconnected). See `TWSOrderLink`.
+    var tws: TWSOrderLink? = nil
 
     /// Builds the session and its store (a file store in `storeDirectory` — sequence numbers
     /// survive restarts — or store-less memory with a reset at every logon). Cold.

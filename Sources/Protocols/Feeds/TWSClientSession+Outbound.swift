@@ -155,6 +155,16 @@ extension TWSClientSession {
 
     // MARK: hot path begin
 
+    /// Sends queued requests now, as far as the pacer allows (an order queued with
+    /// `enqueueRequest` goes out at once instead of at the next `poll`). Owning thread, not
+    /// from inside a handler callback; does not block or allocate. Returns the frames sent.
+    @discardableResult
+    public func flush<H: FeedEventHandler>(now: Timestamp, handler: inout H) -> Int {
+        let sent = flushOutbound(now: now, handler: &handler)
+        applyPendingDrop(now: now, handler: &handler)
+        return sent
+    }
+
     /// Sends queued frames while the pacer has tokens; returns how many were sent.
     func flushOutbound<H: FeedEventHandler>(now: Timestamp, handler: inout H) -> Int {
         guard outboundFrames > 0, let connection, pendingDrop == nil, serverVersion > 0 else { return 0 }

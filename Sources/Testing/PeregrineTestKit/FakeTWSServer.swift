@@ -1,4 +1,5 @@
 import PeregrinePlatform
+import Synchronization
 
 /// One frame a fake TWS received: the connection it came on (1, 2, …), when (monotonic ns),
 /// and its fields.
@@ -10,7 +11,8 @@ public struct TWSReceivedFrame: Sendable {
 
 /// The server side of the TWS API for tests: answers the greeting with a server version and a
 /// connection time, answers startApi with managedAccounts, nextValidId and farm notices (as TWS
-/// does), and records every client frame. Anything else is scripted by the test through
+/// does), and records every client frame. With `orders` set it also answers order requests
+/// from a `FakeTWSOrderBook`; anything else is scripted by the test through
 /// `FakeTWSServer.send`.
 public struct TWSSpeaker: PeerSpeaker {
     public struct Log: PeerLog {
@@ -33,6 +35,10 @@ public struct TWSSpeaker: PeerSpeaker {
     public var foreignReply: [UInt8]? = nil
     /// Sent after managedAccounts and nextValidId (TWS sends farm notices there).
     public var startupNotices: [[String]] = [["4", "2", "-1", "2104", "Market data farm connection is OK:usfarm"]]
+
+    /// Answers placeOrder, cancelOrder, reqOpenOrders and reqExecutions from this book (shared
+    /// with the test) when set; otherwise those frames are only recorded.
+    public var orders: FakeTWSOrderBook? = nil
 
     public var buffer: [UInt8] = []
     public var greeted = false
@@ -74,9 +80,12 @@ public struct TWSSpeaker: PeerSpeaker {
             buffer.removeFirst(4 + length)
             pending.frames.append(TWSReceivedFrame(connection: connection, nanos: nanos, fields: fields))
             if fields.first == "71" {
+                if fields.count > 2, let id = Int64(fields[2]) { orders?.clientId = id }
                 replies.append(Self.frame(["15", "1", accounts]))
-                replies.append(Self.frame(["9", "1", String(nextValidId)]))
+                replies.append(Self.frame(["9", "1", String(orders?.nextValidId ?? nextValidId)]))
                 for notice in startupNotices { replies.append(Self.frame(notice)) }
+            } else if let orders {
+                replies += orders.answer(fields).map(Self.frame)
             }
         }
         return replies
