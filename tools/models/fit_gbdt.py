@@ -3,7 +3,7 @@
 trees and the raw predictions (parity check for `peregrine train --model gbdt`,
 Sources/ColdTier/Training/GradientBoostingTrainer.swift).
 
-    fit_gbdt.py TRAIN.csv regressor|classifier TREES LEARNING_RATE MAX_DEPTH MIN_SAMPLES_SPLIT MIN_SAMPLES_LEAF [PREDICT.csv]
+    fit_gbdt.py TRAIN.csv regressor|classifier TREES LEARNING_RATE MAX_DEPTH MIN_SAMPLES_SPLIT MIN_SAMPLES_LEAF RANDOM_STATE [PREDICT.csv]
 
 CSVs: no header; TRAIN.csv has the feature columns then the label (0/1 for classifier),
 PREDICT.csv the feature columns only (default: TRAIN.csv's features). Prints, one item a line:
@@ -15,7 +15,7 @@ PREDICT.csv the feature columns only (default: TRAIN.csv's features). Prints, on
                                           for every PREDICT.csv row
 
 Floats are repr (round-trip exact). Leaf VALUE is tree.value (learning rate not applied).
-random_state=0; other parameters are scikit-learn's defaults (subsample=1.0, max_features=None).
+Other parameters are scikit-learn's defaults (subsample=1.0, max_features=None).
 """
 import sys
 
@@ -26,11 +26,12 @@ from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegress
 def main() -> None:
     path, kind = sys.argv[1], sys.argv[2]
     trees, rate, depth, split, leaf = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+    seed = int(sys.argv[8])
     data = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
     X, y = data[:, :-1], data[:, -1]
-    X_predict = np.loadtxt(sys.argv[8], delimiter=",", dtype=np.float64, ndmin=2) if len(sys.argv) > 8 else X
+    X_predict = np.loadtxt(sys.argv[9], delimiter=",", dtype=np.float64, ndmin=2) if len(sys.argv) > 9 else X
     parameters = dict(n_estimators=trees, learning_rate=rate, max_depth=depth, min_samples_split=split,
-                      min_samples_leaf=leaf, subsample=1.0, max_features=None, random_state=0)
+                      min_samples_leaf=leaf, subsample=1.0, max_features=None, random_state=seed)
     if kind == "regressor":
         model = GradientBoostingRegressor(loss="squared_error", **parameters).fit(X, y)
         raw = model.predict(X_predict)

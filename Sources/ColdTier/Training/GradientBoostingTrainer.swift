@@ -24,12 +24,16 @@ public struct GradientBoostingConfiguration: Sendable, Equatable {
     public var minSamplesSplit: Int
     /// `min_samples_leaf`: every leaf holds at least this many rows.
     public var minSamplesLeaf: Int
+    /// `random_state` as an integer: it only orders the features each node visits, which
+    /// decides between splits of exactly equal gain (the same seed gives sklearn's trees).
+    public var randomState: UInt32
 
     /// sklearn's defaults: 100 trees, learning rate 0.1, depth 3, split 2, leaf 1.
     public init(loss: Loss, trees: Int = 100, learningRate: Double = 0.1, maxDepth: Int = 3,
-                minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1) {
+                minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, randomState: UInt32 = 0) {
         self.loss = loss; self.trees = trees; self.learningRate = learningRate
         self.maxDepth = maxDepth; self.minSamplesSplit = minSamplesSplit; self.minSamplesLeaf = minSamplesLeaf
+        self.randomState = randomState
     }
 
     /// What is wrong with these values, or nil (the checks sklearn's parameter validation makes).
@@ -45,7 +49,7 @@ public struct GradientBoostingConfiguration: Sendable, Equatable {
     /// `key=value` words for a model's source line.
     public var summary: String {
         "loss=\(loss.rawValue) trees=\(trees) learning_rate=\(learningRate) max_depth=\(maxDepth) "
-            + "min_samples_split=\(minSamplesSplit) min_samples_leaf=\(minSamplesLeaf)"
+            + "min_samples_split=\(minSamplesSplit) min_samples_leaf=\(minSamplesLeaf) random_state=\(randomState)"
     }
 }
 
@@ -65,7 +69,8 @@ public struct GradientBoostingConfiguration: Sendable, Equatable {
 ///
 /// The result is the artifact's tree-ensemble form (float32 input comparisons, leaf scale =
 /// learning rate), which `Model` evaluates exactly as it evaluates an exported sklearn model.
-/// Cold tier; allocates; single-threaded. See `RegressionTreeBuilder` for the tie rule.
+/// Cold tier; allocates; single-threaded. See `RegressionTreeBuilder` for how equal-gain
+/// splits are decided (as sklearn with the same `random_state`).
 public enum GradientBoostingTrainer {
     /// Fits `configuration` on every row of `data`. Throws `TrainingError(.badData)` for no
     /// rows, a non-finite or beyond-float32 feature, a non-finite label, labels not 0/1 or of
@@ -89,7 +94,7 @@ public enum GradientBoostingTrainer {
         let baseline: Double
         switch configuration.loss {
         case .squaredError:
-            baseline = labels.reduce(0, +) / Double(n)
+            baseline = NumpyArithmetic.mean(labels)
         case .logLoss:
             if let row = labels.firstIndex(where: { $0 != 0 && $0 != 1 }) {
                 throw TrainingError(.badData, "labels must be 0 or 1 (row \(row) has \(labels[row]))", context: context)
@@ -101,15 +106,17 @@ public enum GradientBoostingTrainer {
             }
             let eps = Double.ulpOfOne
             let prior = min(max(positives / Double(n), eps), 1 - eps)
-            baseline = log(prior / (1 - prior))
+            baseline = NumpyArithmetic.logit(prior)
         }
 
         var builder = RegressionTreeBuilder(features: data.features, rowCount: n, featureCount: p, maxDepth: configuration.maxDepth,
                                             minSamplesSplit: configuration.minSamplesSplit, minSamplesLeaf: configuration.minSamplesLeaf)
+        var random = NumpyRandomState(seed: configuration.randomState)
         var raw = [Double](repeating: baseline, count: n)
         var negativeGradient = [Double](repeating: 0, count: n)
         var leafOf = [Int32](repeating: 0, count: n)
-        var numerator: [Double] = [], denominator: [Double] = [], leafRows: [Int] = []
+        var leafStart: [Int] = [], rowsByLeaf = [Int](repeating: 0, count: n)
+        var gathered = [Double](repeating: 0, count: n), hessians = [Double](repeating: 0, count: n)
         var trees: [[TreeNode]] = []
         trees.reserveCapacity(configuration.trees)
         for _ in 0..<configuration.trees {
@@ -119,23 +126,31 @@ public enum GradientBoostingTrainer {
             case .logLoss:
                 for i in 0..<n { negativeGradient[i] = -halfBinomialGradient(label: labels[i], raw: raw[i]) }
             }
-            var nodes = builder.grow(targets: negativeGradient, leafOf: &leafOf)
+            var nodes = builder.grow(targets: negativeGradient, seed: random.treeSeed(), leafOf: &leafOf)
             if configuration.loss == .logLoss {
-                // One Newton step per leaf; p recovered as y − (y − p), as sklearn does.
-                numerator = [Double](repeating: 0, count: nodes.count)
-                denominator = numerator
-                leafRows = [Int](repeating: 0, count: nodes.count)
-                for i in 0..<n {
-                    let leaf = Int(leafOf[i])
+                // One Newton step per leaf: np.average of y − p and of p(1 − p) over the leaf's
+                // rows in row order (p recovered as y − (y − p)), as sklearn computes them.
+                leafStart = [Int](repeating: 0, count: nodes.count + 1)
+                for i in 0..<n { leafStart[Int(leafOf[i]) + 1] += 1 }
+                for index in 0..<nodes.count { leafStart[index + 1] += leafStart[index] }
+                var next = leafStart
+                for i in 0..<n { rowsByLeaf[next[Int(leafOf[i])]] = i; next[Int(leafOf[i])] += 1 }
+                for k in 0..<n {
+                    let i = rowsByLeaf[k]
                     let probability = labels[i] - negativeGradient[i]
-                    numerator[leaf] += negativeGradient[i]
-                    denominator[leaf] += probability * (1 - probability)
-                    leafRows[leaf] += 1
+                    gathered[k] = negativeGradient[i]
+                    hessians[k] = probability * (1 - probability)
                 }
-                for (index, node) in nodes.enumerated() where node.isLeaf {
-                    let count = Double(leafRows[index])
-                    let meanDenominator = denominator[index] / count
-                    nodes[index].value = abs(meanDenominator) < 1e-150 ? 0 : (numerator[index] / count) / meanDenominator
+                gathered.withUnsafeBufferPointer { gradients in
+                    hessians.withUnsafeBufferPointer { hessians in
+                        for (index, node) in nodes.enumerated() where node.isLeaf {
+                            let range = leafStart[index]..<leafStart[index + 1]
+                            let count = Double(range.count)
+                            let numerator = NumpyArithmetic.pairwiseSum(UnsafeBufferPointer(rebasing: gradients[range])) / count
+                            let denominator = NumpyArithmetic.pairwiseSum(UnsafeBufferPointer(rebasing: hessians[range])) / count
+                            nodes[index].value = abs(denominator) < 1e-150 ? 0 : numerator / denominator
+                        }
+                    }
                 }
             }
             for i in 0..<n { raw[i] += configuration.learningRate * nodes[Int(leafOf[i])].value }

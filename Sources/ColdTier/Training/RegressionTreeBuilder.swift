@@ -18,12 +18,15 @@ import PeregrineModels
 ///   exists. Nodes are numbered in pre-order (node, left subtree, right subtree), as sklearn's
 ///   stack-based builder numbers them. Every node's value is the mean target of its rows.
 ///
-/// Tie-breaking (documented difference): sklearn visits features in an order drawn from
-/// `random_state`, so between two splits with exactly equal proxy values the winner depends on
-/// the seed. Here features are visited in index order, so the lowest feature index wins, then
-/// the leftmost position. Sums are accumulated in a different order than sklearn's, so
-/// agreement is to rounding (≈1e-15 relative) rather than bit for bit, and a near-tie within
-/// that rounding can in principle pick the other split.
+/// Ties: sklearn visits features in an order drawn from `random_state` and keeps the first
+/// strictly best split; equal gains are common in small nodes (two features isolating the
+/// same rows) and with 0/1 labels (residuals taking few values). This builder draws the same
+/// order (`NumpyRandomState`: numpy's MT19937 seed per tree, sklearn's xorshift Fisher–Yates
+/// with its constant-feature bookkeeping) and sums in sklearn's orders (node totals in its
+/// `samples` order, left sums forward or back from the end as `criterion.update` does), so
+/// it keeps the split sklearn keeps. What can still differ: rows with exactly equal float32
+/// values are ordered by row index here, by introsort there, which can change a sum's last
+/// bit and so, rarely, which of two exactly tied splits wins.
 ///
 /// Cost: rows are sorted once per feature at init (O(p·n log n)); each tree then costs
 /// O(depth · p · n) — every level scans each feature's presorted rows once and stably
@@ -88,6 +91,7 @@ struct RegressionTreeBuilder {
         var start: Int, end: Int, depth: Int
         var parent: Int, isLeft: Bool
         var impurity: Double
+        var constantFeatures: Int
     }
 
     private struct Split {
@@ -97,21 +101,35 @@ struct RegressionTreeBuilder {
         var proxy = -Double.infinity
     }
 
-    /// Grows one tree on `targets` (one per row). Returns its nodes (pre-order; splits hold
-    /// `value` 0, leaves the mean target) and writes each row's leaf node index into `leafOf`.
-    mutating func grow(targets: [Double], leafOf: inout [Int32]) -> [TreeNode] {
+    /// sklearn's splitter state for one tree: its xorshift seed, the feature permutation and
+    /// the known-constant features (both carried from node to node), and the sample order.
+    private var randomSeed: UInt32 = 0
+    private var features: [Int] = []
+    private var constantFeatures: [Int] = []
+    /// The node rows in the order sklearn's `samples` array holds them (its sums run in this
+    /// order; copying it keeps leaf means bit-identical).
+    private var samples: [Int32] = []
+
+    /// Grows one tree on `targets` (one per row) with the splitter seed `seed` (see
+    /// `NumpyRandomState.treeSeed`). Returns its nodes (pre-order; splits hold `value` 0,
+    /// leaves the mean target) and writes each row's leaf node index into `leafOf`.
+    mutating func grow(targets: [Double], seed: UInt32, leafOf: inout [Int32]) -> [TreeNode] {
         precondition(targets.count == rowCount && leafOf.count == rowCount)
         rows = presortedRows
         values = presortedValues
+        randomSeed = seed
+        features = Array(0..<featureCount)
+        constantFeatures = [Int](repeating: 0, count: featureCount)
+        samples = Array(0..<Int32(rowCount))
         var nodes: [TreeNode] = []
-        var stack: [Pending] = [Pending(start: 0, end: rowCount, depth: 0, parent: -1, isLeft: false, impurity: .infinity)]
+        var stack = [Pending(start: 0, end: rowCount, depth: 0, parent: -1, isLeft: false, impurity: .infinity, constantFeatures: 0)]
         var first = true
         while let record = stack.popLast() {
             let start = record.start, end = record.end, count = end - start
-            // The node's sums, over its rows (sklearn's criterion.init / node_reset).
+            // The node's sums in sklearn's sample order (criterion.init at node_reset).
             var sum = 0.0, squares = 0.0
             for k in start..<end {
-                let y = targets[Int(rows[k])]
+                let y = targets[Int(samples[k])]
                 sum += y
                 squares += y * y
             }
@@ -123,8 +141,9 @@ struct RegressionTreeBuilder {
             var isLeaf = record.depth >= maxDepth || count < minSamplesSplit || count < 2 * minSamplesLeaf
             isLeaf = isLeaf || impurity <= Self.epsilon
             var split = Split()
+            var constants = record.constantFeatures
             if !isLeaf {
-                split = bestSplit(start: start, end: end, sum: sum, targets: targets)
+                (split, constants) = bestSplit(start: start, end: end, sum: sum, knownConstants: record.constantFeatures, targets: targets)
                 isLeaf = split.feature < 0
             }
             let id = nodes.count
@@ -138,44 +157,86 @@ struct RegressionTreeBuilder {
             }
             nodes.append(.split(feature: Int32(split.feature), threshold: split.threshold, left: -1, right: -1))
             partition(start: start, end: end, split: split)
-            // Children impurities from the left rows' sums (sklearn's children_impurity).
-            var sumLeft = 0.0, squaresLeft = 0.0
-            for k in start..<split.position {
-                let y = targets[Int(rows[split.feature * rowCount + k])]
-                sumLeft += y
-                squaresLeft += y * y
-            }
+            // Children impurities as sklearn's criterion computes them after the partition.
+            let sumLeft = leftSum(start: start, end: end, position: split.position, total: sum, order: samples, base: 0, targets: targets)
+            var squaresLeft = 0.0
+            for k in start..<split.position { let y = targets[Int(samples[k])]; squaresLeft += y * y }
             let nLeft = Double(split.position - start), nRight = Double(end - split.position)
             let sumRight = sum - sumLeft, squaresRight = squares - squaresLeft
             let impurityLeft = squaresLeft / nLeft - (sumLeft / nLeft) * (sumLeft / nLeft)
             let impurityRight = squaresRight / nRight - (sumRight / nRight) * (sumRight / nRight)
             // Right pushed first so the left subtree is numbered first.
-            stack.append(Pending(start: split.position, end: end, depth: record.depth + 1, parent: id, isLeft: false, impurity: impurityRight))
-            stack.append(Pending(start: start, end: split.position, depth: record.depth + 1, parent: id, isLeft: true, impurity: impurityLeft))
+            stack.append(Pending(start: split.position, end: end, depth: record.depth + 1, parent: id, isLeft: false,
+                                 impurity: impurityRight, constantFeatures: constants))
+            stack.append(Pending(start: start, end: split.position, depth: record.depth + 1, parent: id, isLeft: true,
+                                 impurity: impurityLeft, constantFeatures: constants))
         }
         return nodes
     }
 
-    /// The best split of rows `start..<end` over every feature (see the type's doc), or a
-    /// split with feature −1 when every feature is constant there or `minSamplesLeaf` rules
-    /// every position out.
-    private func bestSplit(start: Int, end: Int, sum: Double, targets: [Double]) -> Split {
+    /// Σ targets over `order[base + start ..< base + position]` accumulated as sklearn's
+    /// `criterion.update(position)` does from a reset: forward from `start`, or — when the
+    /// position is past the middle — `total` minus the rows from `end` back to `position`.
+    private func leftSum(start: Int, end: Int, position: Int, total: Double, order: [Int32], base: Int, targets: [Double]) -> Double {
+        var sum = 0.0
+        if position - start <= end - position {
+            for k in start..<position { sum += targets[Int(order[base + k])] }
+        } else {
+            sum = total
+            for k in stride(from: end - 1, through: position, by: -1) { sum -= targets[Int(order[base + k])] }
+        }
+        return sum
+    }
+
+    /// The best split of rows `start..<end` (see the type's doc), or a split with feature −1
+    /// when every feature is constant there or `minSamplesLeaf` rules every position out.
+    /// Features are drawn in sklearn's order (`node_split_best`: a Fisher–Yates draw over the
+    /// features not known to be constant, skipping known constants and recording new ones);
+    /// returns the new count of known-constant features for the children. Leaves `samples`
+    /// in the order sklearn's would be in (sorted by the last feature drawn).
+    private mutating func bestSplit(start: Int, end: Int, sum: Double, knownConstants: Int, targets: [Double]) -> (Split, Int) {
         var best = Split()
         let threshold = Self.featureThreshold
-        for f in 0..<featureCount {
+        var unvisited = featureCount, visited = 0, foundConstants = 0, drawnConstants = 0
+        var totalConstants = knownConstants
+        var lastSorted = -1
+        while unvisited > totalConstants && (visited < featureCount || visited <= foundConstants + drawnConstants) {
+            visited += 1
+            var j = NumpyRandomState.randomInteger(drawnConstants, unvisited - foundConstants, seed: &randomSeed)
+            if j < knownConstants {
+                features.swapAt(drawnConstants, j)
+                drawnConstants += 1
+                continue
+            }
+            j += foundConstants
+            let f = features[j]
+            lastSorted = f
             let base = f * rowCount
-            if values[base + end - 1] <= values[base + start] + threshold { continue }   // constant here
+            if values[base + end - 1] <= values[base + start] + threshold {   // constant in this node
+                features.swapAt(j, totalConstants)
+                foundConstants += 1
+                totalConstants += 1
+                continue
+            }
+            unvisited -= 1
+            features.swapAt(unvisited, j)
             var sumLeft = 0.0
-            var added = start
+            var position = start   // where sklearn's criterion stands
             var p = start
             while p < end {
                 p += 1
                 while p < end && values[base + p] <= values[base + p - 1] + threshold { p += 1 }
                 if p == end { break }
                 let nLeft = p - start, nRight = end - p
-                if nRight < minSamplesLeaf { break }        // only shrinks from here
-                if nLeft < minSamplesLeaf { continue }
-                while added < p { sumLeft += targets[Int(rows[base + added])]; added += 1 }
+                if nLeft < minSamplesLeaf || nRight < minSamplesLeaf { continue }
+                // criterion.update(p): forward, or back from the end past the middle.
+                if p - position <= end - p {
+                    for k in position..<p { sumLeft += targets[Int(rows[base + k])] }
+                } else {
+                    sumLeft = sum
+                    for k in stride(from: end - 1, through: p, by: -1) { sumLeft -= targets[Int(rows[base + k])] }
+                }
+                position = p
                 let sumRight = sum - sumLeft
                 let proxy = sumLeft * sumLeft / Double(nLeft) + sumRight * sumRight / Double(nRight)
                 if proxy > best.proxy {
@@ -185,11 +246,19 @@ struct RegressionTreeBuilder {
                 }
             }
         }
-        return best
+        // sklearn keeps the known constants' order for siblings and appends the new ones.
+        for i in 0..<knownConstants { features[i] = constantFeatures[i] }
+        for i in knownConstants..<(knownConstants + foundConstants) { constantFeatures[i] = features[i] }
+        if lastSorted >= 0 {
+            let base = lastSorted * rowCount
+            for k in start..<end { samples[k] = rows[base + k] }
+        }
+        return (best, totalConstants)
     }
 
     /// Reorders every feature's block of `start..<end` into the left rows then the right
-    /// rows, each still in that feature's sorted order (stable partition).
+    /// rows, each still in that feature's sorted order (stable partition), and `samples` as
+    /// sklearn's `partition_samples_final` does (in-place swaps, not stable).
     private mutating func partition(start: Int, end: Int, split: Split) {
         let splitBase = split.feature * rowCount
         for k in start..<end { goesLeft[Int(rows[splitBase + k])] = k < split.position }
@@ -207,6 +276,15 @@ struct RegressionTreeBuilder {
             for k in 0..<right {
                 rows[left + k] = scratchRows[k]
                 values[left + k] = scratchValues[k]
+            }
+        }
+        var low = start, high = end
+        while low < high {
+            if goesLeft[Int(samples[low])] {
+                low += 1
+            } else {
+                high -= 1
+                samples.swapAt(low, high)
             }
         }
     }

@@ -22,7 +22,8 @@ struct TrainCommand: ParsableCommand {
             there is strictly lower, or with --replace. A regressor (ridge, gbdt) can replace any regressor and a \
             classifier (logistic, gbdt-classifier) any classifier. gbdt / gbdt-classifier fit scikit-learn's \
             GradientBoostingRegressor(loss="squared_error") / GradientBoostingClassifier(loss="log_loss") with \
-            --trees, --learning-rate, --max-depth, --min-samples-split and --min-samples-leaf. \
+            --trees, --learning-rate, --max-depth, --min-samples-split, --min-samples-leaf and --random-state \
+            (the same trees as scikit-learn with that random_state). \
             Exit status 0 either way; 1 on errors.
             """
     )
@@ -57,6 +58,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "gbdt: rows every leaf holds at least (scikit-learn min_samples_leaf).")
     var minSamplesLeaf: Int = 1
 
+    @Option(name: .long, help: "gbdt: scikit-learn random_state; orders the features each node tries, which decides equal-gain ties.")
+    var randomState: UInt32 = 0
+
     @Option(name: .long, help: "Walk-forward folds.")
     var folds: Int = 5
 
@@ -74,7 +78,8 @@ struct TrainCommand: ParsableCommand {
         case .gbdt, .gbdtClassifier:
             .gradientBoosting(GradientBoostingConfiguration(
                 loss: model == ModelFamily.gbdt.rawValue ? .squaredError : .logLoss, trees: trees, learningRate: learningRate,
-                maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf))
+                maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
+                randomState: randomState))
         case nil: nil
         }
     }
