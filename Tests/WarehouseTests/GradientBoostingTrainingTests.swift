@@ -165,6 +165,26 @@ struct GradientBoostingTrainingTests {
         Self.expectSameTrees(parameters, reference, label: "ties random_state=\(randomState)")
     }
 
+    @Test("features with many equal values (prices on a tick grid) still give scikit-learn's trees and predictions")
+    func discreteFeatures() throws {
+        let directory = TemporaryDirectory("gbdtgrid")
+        defer { directory.remove() }
+        // Features on coarse grids: long runs of equal values inside every node.
+        let training = Self.rows(count: 800, classifier: false, seed: 12).map { row -> Row in
+            (row.time, [(row.x[0] * 10).rounded() / 10, (row.x[1] * 4).rounded() / 4, row.x[2], (row.x[3] / 5).rounded() * 5], row.y)
+        }
+        for loss in GradientBoostingConfiguration.Loss.allCases {
+            let rows = loss == .squaredError ? training : training.map { ($0.time, $0.x, $0.y > 1.5 ? 1.0 : 0.0) }
+            let configuration = GradientBoostingConfiguration(loss: loss, trees: 25, learningRate: 0.2, maxDepth: 3)
+            let parameters = try GradientBoostingTrainer.fit(Self.set(rows), configuration)
+            guard let reference = try Self.sklearn(rows, predict: rows.map(\.x), configuration: configuration,
+                                                   directory: directory, name: "grid-\(loss.rawValue)") else { return }
+            Self.expectSameTrees(parameters, reference, label: "grid \(loss.rawValue)")
+            let model = try Model(ModelDefinition(featureNames: ["a", "b", "c", "d"], body: .trees(parameters)))
+            Self.expectSamePredictions(Self.decisions(model, rows.map(\.x)), reference.predictions, label: "grid \(loss.rawValue)")
+        }
+    }
+
     static func depth(_ nodes: [TreeNode], _ index: Int) -> Int {
         let node = nodes[index]
         return node.isLeaf ? 0 : 1 + max(depth(nodes, Int(node.left)), depth(nodes, Int(node.right)))
