@@ -60,10 +60,10 @@ public struct GradientBoostingConfiguration: Sendable, Equatable {
 ///
 /// - Init estimator: the label mean (regression) or the log-odds of the positive class's
 ///   share, clipped to [ε, 1−ε] (classification) — sklearn's `DummyRegressor(mean)` /
-///   `DummyClassifier(prior)` through the loss's link.
+///   `DummyClassifier(prior)` through the loss's link (numpy's pairwise mean, scipy's logit).
 /// - Stage m fits a `RegressionTreeBuilder` tree to the negative gradient: `y − F` (squared
 ///   error) or `y − σ(F)` (log loss, sklearn's stable form). For log loss each leaf's value is
-///   then replaced by one Newton step, `Σ(y − p) / Σ p(1 − p)` over its rows (0 when the
+///   then replaced by one Newton step, `mean(y − p) / mean(p(1 − p))` over its rows (0 when the
 ///   denominator is below 1e-150), as sklearn's `_update_terminal_regions` does; squared
 ///   error keeps the leaf means. Then `F += learningRate · leaf value`.
 ///
@@ -141,16 +141,12 @@ public enum GradientBoostingTrainer {
                     gathered[k] = negativeGradient[i]
                     hessians[k] = probability * (1 - probability)
                 }
-                gathered.withUnsafeBufferPointer { gradients in
-                    hessians.withUnsafeBufferPointer { hessians in
-                        for (index, node) in nodes.enumerated() where node.isLeaf {
-                            let range = leafStart[index]..<leafStart[index + 1]
-                            let count = Double(range.count)
-                            let numerator = NumpyArithmetic.pairwiseSum(UnsafeBufferPointer(rebasing: gradients[range])) / count
-                            let denominator = NumpyArithmetic.pairwiseSum(UnsafeBufferPointer(rebasing: hessians[range])) / count
-                            nodes[index].value = abs(denominator) < 1e-150 ? 0 : numerator / denominator
-                        }
-                    }
+                for (index, node) in nodes.enumerated() where node.isLeaf {
+                    let range = leafStart[index]..<leafStart[index + 1]
+                    let count = Double(range.count)
+                    let numerator = NumpyArithmetic.pairwiseSum(gathered[range]) / count
+                    let denominator = NumpyArithmetic.pairwiseSum(hessians[range]) / count
+                    nodes[index].value = abs(denominator) < 1e-150 ? 0 : numerator / denominator
                 }
             }
             for i in 0..<n { raw[i] += configuration.learningRate * nodes[Int(leafOf[i])].value }
