@@ -85,15 +85,21 @@ struct TrainingTests {
         let connection = try database.connect()
         let directory = TemporaryDirectory("train")
         defer { directory.remove() }
-        for (family, logistic, regularization, tolerance) in [(LinearFamily.ridge, false, 2.5, 1e-9), (.logistic, true, 0.7, 1e-6)] {
+        for (family, logistic, regularization, tolerance) in [(ModelFamily.ridge, false, 2.5, 1e-9), (.logistic, true, 0.7, 1e-6)] {
             let rows = Self.rows(logistic: logistic)
             try Self.store(rows, table: "features_\(family.rawValue)", in: connection)
             let (data, skipped) = try TrainingSet.load(connection, sql: "SELECT time_ns, momentum, spread, imbalance, label FROM features_\(family.rawValue)")
             #expect(skipped == 0 && data.count == rows.count)
             #expect(data.featureNames == ["momentum", "spread", "imbalance"])
             #expect(data.times == rows.map(\.time))
-            let trainer = WalkForwardTrainer(family: family, regularization: regularization, folds: 4)
-            let fitted = try trainer.fit(data)
+            let trainer = WalkForwardTrainer(logistic ? .logistic(c: regularization) : .ridge(alpha: regularization), folds: 4)
+            #expect(trainer.family == family)
+            let fitted: LinearParameters
+            switch try trainer.fit(data).body {
+            case .linear(let p) where !logistic: fitted = p
+            case .logistic(let p) where logistic: fitted = p
+            case let other: Issue.record("\(family) fitted \(other)"); continue
+            }
             Self.expectClose(fitted, try Self.sklearn(rows, family: family.rawValue, regularization: regularization, directory: directory),
                              relative: tolerance)
         }
@@ -108,7 +114,7 @@ struct TrainingTests {
         defer { directory.remove() }
         try Self.store(Self.rows(logistic: false), table: "features", in: connection)
         let (data, _) = try TrainingSet.load(connection, sql: "SELECT time_ns, momentum, spread, imbalance, label FROM features")
-        let trainer = WalkForwardTrainer(family: .ridge, regularization: 1, folds: 5)
+        let trainer = WalkForwardTrainer(.ridge(alpha: 1), folds: 5)
 
         let first = try trainer.run(data, current: nil, source: "test")
         #expect(first.foldScores.count == 5 && first.beatsCurrent)

@@ -61,11 +61,13 @@ public struct TrainingError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The features query has the wrong shape.
         case badQuery = "TR-QUERY"
-        /// Too few rows for the folds asked for, or labels not 0/1 for a classifier.
+        /// Too few rows for the folds asked for, no rows, a non-finite feature or label, bad
+        /// hyper-parameters, or labels not 0/1 (or of one class only) for a classifier.
         case badData = "TR-DATA"
         /// The normal equations are singular (a constant or duplicated feature with alpha 0).
         case singular = "TR-SINGULAR"
-        /// The current artifact cannot be compared (other features or kind).
+        /// The current artifact cannot be compared (other features, or a regressor against a
+        /// classifier).
         case incomparable = "TR-INCOMPARABLE"
     }
     public var code: Code

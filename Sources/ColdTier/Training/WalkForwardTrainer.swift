@@ -3,18 +3,10 @@ import PeregrineModels
 import Glibc
 #endif
 
-/// The linear families `peregrine train` fits.
-public enum LinearFamily: String, Sendable, CaseIterable {
-    /// `Ridge(alpha)`; scored by mean squared error.
-    case ridge
-    /// Binary `LogisticRegression(C)`; scored by mean log loss.
-    case logistic
-}
-
 /// The outcome of a walk-forward run: per-fold scores of the candidate; the candidate and the
 /// current model compared on the same out-of-sample rows; the candidate refitted on all rows.
 public struct WalkForwardResult: Sendable {
-    public var family: LinearFamily
+    public var family: ModelFamily
     /// Candidate score per fold (lower is better) and their mean.
     public var foldScores: [Double]
     public var meanScore: Double
@@ -35,53 +27,61 @@ public struct WalkForwardResult: Sendable {
         return candidateComparedScore < currentScore
     }
     public var hasCurrent: Bool
-    public var metric: String { family == .ridge ? "mse" : "log_loss" }
+    /// "mse" or "log_loss".
+    public var metric: String { family.metric }
 }
 
-/// Walk-forward (expanding window) validation of a linear model: the time-ordered rows are
+/// Walk-forward (expanding window) validation of any `Estimator`: the time-ordered rows are
 /// cut into `folds + 1` equal blocks; fold k trains on blocks 0..<k and validates on block k,
 /// so a model is never scored on data older than what it learned from (no look-ahead). The
 /// current artifact is scored on the same validation blocks; only a strictly better mean
 /// score should replace it.
+///
+/// Models are scored through the hot path's own evaluator (`Model`), so the figures are those
+/// of the model the engine would run. A current artifact is comparable when it has the same
+/// features and answers the same question: a regressor (linear, or trees with a regression
+/// objective) for `ridge`/`gbdt`, a classifier (logistic, or trees with a log-odds objective)
+/// for `logistic`/`gbdt-classifier` — so trees can replace a ridge model when they score better.
 public struct WalkForwardTrainer: Sendable {
-    public var family: LinearFamily
-    /// Ridge `alpha` or logistic `C`.
-    public var regularization: Double
+    public var estimator: Estimator
     public var folds: Int
 
-    public init(family: LinearFamily, regularization: Double, folds: Int = 5) {
-        precondition(folds >= 1 && (regularization > 0 || (family == .ridge && regularization == 0)), "walk-forward set-up: folds ≥ 1, alpha ≥ 0, C > 0")
-        self.family = family; self.regularization = regularization; self.folds = folds
+    public init(_ estimator: Estimator, folds: Int = 5) {
+        precondition(folds >= 1 && estimator.problem == nil, "walk-forward set-up: folds ≥ 1 and valid hyper-parameters")
+        self.estimator = estimator; self.folds = folds
     }
 
-    public func fit(_ data: TrainingSet) throws -> LinearParameters {
-        switch family {
-        case .ridge: try RidgeTrainer.fit(data, alpha: regularization)
-        case .logistic: try LogisticTrainer.fit(data, c: regularization)
-        }
+    public var family: ModelFamily { estimator.family }
+
+    /// Fits on every row of `data` and lays the result out for evaluation.
+    public func fit(_ data: TrainingSet, source: String = "") throws -> ModelDefinition {
+        ModelDefinition(featureNames: data.featureNames, source: source, body: try estimator.fit(data))
     }
 
-    public func definition(_ parameters: LinearParameters, data: TrainingSet, source: String) -> ModelDefinition {
-        ModelDefinition(featureNames: data.featureNames, source: source,
-                        body: family == .ridge ? .linear(parameters) : .logistic(parameters))
-    }
-
-    /// Mean squared error or mean log loss of `parameters` on `data` (lower is better).
-    public func score(_ parameters: LinearParameters, on data: TrainingSet) -> Double {
+    /// Mean squared error (regressors) or mean log loss (classifiers; probabilities clipped to
+    /// [1e-15, 1 − 1e-15]) of `model` on `data` (lower is better; 0 for no rows).
+    public static func score(_ model: Model, on data: TrainingSet) -> Double {
+        precondition(model.featureCount == data.featureCount, "score: feature count")
+        let p = data.featureCount
         var total = 0.0
-        for i in 0..<data.count {
-            var z = parameters.intercept
-            for (w, x) in zip(parameters.weights, data.row(i)) { z += w * x }
-            let y = data.labels[i]
-            switch family {
-            case .ridge:
-                total += (z - y) * (z - y)
-            case .logistic:
-                let p = min(max(z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z)), 1e-15), 1 - 1e-15)
-                total -= y * log(p) + (1 - y) * log(1 - p)
+        data.features.withUnsafeBufferPointer { features in
+            for i in 0..<data.count {
+                let prediction = model.predict(UnsafeBufferPointer(rebasing: features[(i * p)..<((i + 1) * p)]))
+                let y = data.labels[i]
+                if model.predictsProbability {
+                    let probability = min(max(prediction, 1e-15), 1 - 1e-15)
+                    total -= y * log(probability) + (1 - y) * log(1 - probability)
+                } else {
+                    total += (prediction - y) * (prediction - y)
+                }
             }
         }
         return data.count > 0 ? total / Double(data.count) : 0
+    }
+
+    /// Whether `definition` answers the question `family` does (see the type's doc).
+    static func comparable(_ definition: ModelDefinition, with family: ModelFamily) -> Bool {
+        definition.body.isClassifier == family.isClassifier
     }
 
     /// Runs the folds, scores `current` (if any) on the same slices, and refits on all rows.
@@ -91,18 +91,18 @@ public struct WalkForwardTrainer: Sendable {
             throw TrainingError(.badData, "\(data.count) row(s) are too few for \(folds) fold(s) of \(data.featureCount) feature(s)",
                                 context: "walk-forward validation; load more rows or use fewer --folds")
         }
-        var currentParameters: LinearParameters?
+        var currentModel: Model?
         if let current {
-            switch (family, current.body) {
-            case (.ridge, .linear(let p)), (.logistic, .logistic(let p)):
-                guard current.featureNames == data.featureNames else {
-                    throw TrainingError(.incomparable, "the current model's features \(current.featureNames) differ from the query's \(data.featureNames)",
-                                        context: "comparing with the current artifact; write to another --out or pass --replace")
-                }
-                currentParameters = p
-            default:
-                throw TrainingError(.incomparable, "the current model is a \(current.kind), not \(family.rawValue)",
+            guard Self.comparable(current, with: family) else {
+                throw TrainingError(.incomparable, "the current model is a \(current.kind) \(current.body.isClassifier ? "classifier" : "regressor"), not comparable with \(family.rawValue)",
                                     context: "comparing with the current artifact; write to another --out or pass --replace")
+            }
+            guard current.featureNames == data.featureNames else {
+                throw TrainingError(.incomparable, "the current model's features \(current.featureNames) differ from the query's \(data.featureNames)",
+                                    context: "comparing with the current artifact; write to another --out or pass --replace")
+            }
+            do { currentModel = try Model(current) } catch {
+                throw TrainingError(.incomparable, "the current model is invalid: \(error)", context: "comparing with the current artifact")
             }
         }
         // The current model has seen rows up to its training cut-off: judge it only after that.
@@ -112,23 +112,31 @@ public struct WalkForwardTrainer: Sendable {
         for k in 1...folds {
             let training = data.slice(0..<(k * block))
             let validation = data.slice((k * block)..<(k == folds ? data.count : (k + 1) * block))
-            let parameters = try fit(training)
-            scores.append(score(parameters, on: validation))
-            if let currentParameters, let first = validation.times.firstIndex(where: { $0 > cutoff }) {
+            let model = try Self.evaluator(try fit(training))
+            scores.append(Self.score(model, on: validation))
+            if let currentModel, let first = validation.times.firstIndex(where: { $0 > cutoff }) {
                 let unseen = validation.slice(first..<validation.count)
                 comparedRows += unseen.count
-                candidateTotal += score(parameters, on: unseen) * Double(unseen.count)
-                currentTotal += score(currentParameters, on: unseen) * Double(unseen.count)
+                candidateTotal += Self.score(model, on: unseen) * Double(unseen.count)
+                currentTotal += Self.score(currentModel, on: unseen) * Double(unseen.count)
             }
         }
         let mean = scores.reduce(0, +) / Double(scores.count)
-        let final = try fit(data)
-        let described = source + " \(family == .ridge ? "alpha" : "C")=\(regularization) folds=\(folds) rows=\(data.count) "
-            + "walk_forward_\(family == .ridge ? "mse" : "log_loss")=\(mean) trained_through_ns=\(data.times.last ?? 0)"
+        let described = source + " \(estimator.summary) folds=\(folds) rows=\(data.count) "
+            + "walk_forward_\(family.metric)=\(mean) trained_through_ns=\(data.times.last ?? 0)"
+        let final = try fit(data, source: described)
         return WalkForwardResult(family: family, foldScores: scores, meanScore: mean, comparedRows: comparedRows,
                                  candidateComparedScore: comparedRows > 0 ? candidateTotal / Double(comparedRows) : nil,
                                  currentScore: comparedRows > 0 ? currentTotal / Double(comparedRows) : nil,
-                                 candidate: definition(final, data: data, source: described), hasCurrent: current != nil)
+                                 candidate: final, hasCurrent: current != nil)
+    }
+
+    /// `Model(definition)`, its validation failure as a `TrainingError` (a fit produced
+    /// something the evaluator rejects, e.g. a non-finite coefficient).
+    static func evaluator(_ definition: ModelDefinition) throws -> Model {
+        do { return try Model(definition) } catch {
+            throw TrainingError(.badData, "the fitted model is not valid: \(error)", context: "walk-forward validation")
+        }
     }
 
     /// The `trained_through_ns=` stamp `run` writes into a model's source (nil: none, e.g.
@@ -137,5 +145,16 @@ public struct WalkForwardTrainer: Sendable {
         let key = "trained_through_ns="
         guard let token = source.split(separator: " ").last(where: { $0.hasPrefix(key) }) else { return nil }
         return Int64(token.dropFirst(key.count))
+    }
+}
+
+extension ModelDefinition.Body {
+    /// Whether the body predicts a probability (logistic, or trees with a log-odds objective).
+    var isClassifier: Bool {
+        switch self {
+        case .linear: false
+        case .logistic: true
+        case .trees(let trees): trees.objective == .binaryLogistic
+        }
     }
 }
