@@ -21,9 +21,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# scikit-learn is the reference the model tests compare predictions with (PyPI).
+# scikit-learn is the reference the model tests compare predictions with (PyPI). Pinned:
+# the gradient-boosting parity tests reproduce this version's split tie-breaking exactly.
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c "import sklearn" >/dev/null 2>&1; then
-  echo "installing: scikit-learn (PyPI)"
-  "$PYTHON" -m pip install --quiet --disable-pip-version-check scikit-learn
+SKLEARN_VERSION=1.9.1
+if [ "$("$PYTHON" -c "import sklearn; print(sklearn.__version__)" 2>/dev/null)" != "$SKLEARN_VERSION" ]; then
+  echo "installing: scikit-learn $SKLEARN_VERSION (PyPI)"
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "scikit-learn==$SKLEARN_VERSION"
 fi
