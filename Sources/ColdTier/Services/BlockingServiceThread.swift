@@ -1,4 +1,5 @@
 import Synchronization
+import PeregrineWarehouse
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,6 +53,22 @@ enum BlockingServiceThread {
         var errno: Int32
         var name: String
         var description: String { "could not start the '\(name)' thread (pthread_create: errno \(errno))" }
+    }
+
+    /// Applies the schema migrations. Both services apply them at start-up, possibly at the same time, and
+    /// `WarehouseSchema.migrate` creates its bookkeeping table before taking its advisory
+    /// lock, so the loser of that race sees a duplicate-object error: wait and try again.
+    @discardableResult
+    static func migrate(_ connection: PostgresConnection, stop: StopFlag) throws -> [Int] {
+        var attempt = 0
+        while true {
+            do {
+                return try WarehouseSchema.migrate(connection)
+            } catch let error as PostgresError where ["23505", "42P07", "42710"].contains(error.sqlState ?? "") && attempt < 50 {
+                attempt += 1
+                if !BlockingServiceThread.sleep(milliseconds: 100, unless: stop) { throw error }
+            }
+        }
     }
 
     /// Wall-clock time, ns since the Unix epoch (for rates and lag).

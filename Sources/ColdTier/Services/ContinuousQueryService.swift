@@ -102,7 +102,7 @@ public struct ContinuousQueryService: Service, CustomStringConvertible {
                     for query in configuration.queries { status.updateQuery(query.name) { $0.state = .reconnecting } }
                 }) else { return }
                 connection = opened
-                try WarehouseSchema.migrate(opened)
+                try BlockingServiceThread.migrate(opened, stop: stop)
                 let runners = try configuration.queries.map { query in
                     try ContinuousQueryRunner(connection: opened, options: .init(
                         journalDirectory: "", journalName: configuration.journalName, queryName: query.name, source: query.source,

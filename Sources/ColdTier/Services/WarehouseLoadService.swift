@@ -73,7 +73,7 @@ public struct WarehouseLoadService: Service, CustomStringConvertible {
             logger.info("etl: stopped before PostgreSQL was reachable; nothing loaded")
             return
         }
-        let applied = try WarehouseSchema.migrate(connection)
+        let applied = try BlockingServiceThread.migrate(connection, stop: stop)
         if !applied.isEmpty { logger.info("etl: applied schema migrations \(applied.map(String.init).joined(separator: ", "))") }
         let loader = WarehouseLoader(connection: connection, options: .init(
             journalDirectory: configuration.journalDirectory, journalName: configuration.journalName,
