@@ -58,14 +58,14 @@ struct ColdTierCommandTests {
         let conninfo = try ColdTestSupport.database(name, base: base)
         defer { ColdTestSupport.dropDatabase(name, base: base) }
         let journal = try GrowingJournal()
-        try journal.append(3_000)
+        try journal.append(6_000)
         let cqlFile = journal.directory.file("live.cql")
         let file = try #require(fopen(cqlFile, "w"))
         fputs(GrowingJournal.cql, file)
         fclose(file)
         let log = journal.directory.file("cold-tier.log")
         let arguments = ["cold-tier", "--journal", journal.directory.path, "--conninfo", conninfo, "--cql", cqlFile,
-                         "--batch", "100", "--instruments", "8", "--lateness-ms", "2000", "--progress-interval", "0.2", "--poll-ms", "10"]
+                         "--batch", "50", "--instruments", "8", "--lateness-ms", "2000", "--progress-interval", "0.2", "--poll-ms", "10"]
 
         // First run: stop it with SIGTERM while it is loading and the journal still grows.
         let first = try Self.spawn(arguments, log: log)
@@ -83,6 +83,8 @@ struct ColdTierCommandTests {
         if firstExit == nil { kill(first, SIGKILL); _ = Self.wait(first) }
         let stoppedAt = Self.integer(conninfo, "SELECT sequence FROM journal_positions")
         #expect(stoppedAt > 0)
+        #expect(stoppedAt < Int64(journal.records), "stopped mid-run, before the end of the journal")
+        #expect(Self.logText(log).contains("cold-tier: shut down cleanly"))
         try ColdServicesTests.checkConsistent(conninfo, journal, complete: false)
 
         // Second run: catches up from the stored positions; SIGTERM once it has.

@@ -3,7 +3,10 @@ import PeregrineJournal
 import PeregrineCEP
 
 /// Runs a CQL file over a journal's market events in event time and stores each named
-/// stream's results in `cq_<stream>`, incrementally and exactly once.
+/// stream's results in `cq_<stream>`, incrementally and exactly once. The events come from
+/// the journal files or, with `Options.input == .warehouse`, from the market rows the loader
+/// committed, in journal order (`ContinuousQueryRunner+Warehouse.swift`); the operator calls
+/// below are the same for both.
 ///
 /// Events go through an `EventTimeSequencer` (bounded out-of-orderness on exchange time) into
 /// the `CQLQuerySet`, with `onWatermark` after each advance of the sequencer's watermark —
@@ -11,7 +14,7 @@ import PeregrineCEP
 /// windows at the end of the data: what is stored for a journal prefix is exactly what the
 /// engine had emitted after that prefix, so later runs only ever append.
 ///
-/// Exactly once: the operators' state is not persisted, so each run replays the journal from
+/// Exactly once: the operators' state is not persisted, so each run replays its source from
 /// its start to rebuild it (CEP runs at millions of events a second; the journal re-read is
 /// the cost) and numbers every result in emission order. `cq_positions` stores, per query
 /// name, the last journal sequence processed and how many results that prefix produced; a
