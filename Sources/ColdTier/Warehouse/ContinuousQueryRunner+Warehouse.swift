@@ -28,8 +28,10 @@ public enum ContinuousQueryInput: String, Sendable, Equatable, CaseIterable {
 /// stored rows up to the stored position (checking that they reproduce the stored result
 /// count) and then continues; within one runner (a service) each step is incremental.
 extension ContinuousQueryRunner {
-    /// Market rows in `($1, $2]` by journal sequence, in that order, at most `$3`, as the
-    /// event's kind and words (the inverse of `WarehouseBatch.addMarketEvent`).
+    /// Market rows in `($1, $2]` by journal sequence, in that order, as the event's kind and
+    /// words (the inverse of `WarehouseBatch.addMarketEvent`). Journal sequences are dense
+    /// (one per record), so a range of `batchRecords` sequences holds at most that many rows:
+    /// each step sorts one bounded range instead of a LIMIT over the whole backlog.
     static let warehouseRowsQuery = """
         SELECT journal_sequence, kind, instrument_id, venue_id, exchange_time_ns, receive_time_ns, w0, w1, w2, w3, w4, flags FROM (
             SELECT journal_sequence, 1 AS kind, instrument_id, venue_id, exchange_time_ns, receive_time_ns,
@@ -51,7 +53,7 @@ extension ContinuousQueryRunner {
             SELECT journal_sequence, CASE kind WHEN 'status' THEN 5 ELSE 6 END, instrument_id, venue_id, exchange_time_ns, receive_time_ns,
                    code, 0, 0, 0, 0, 0
               FROM market_status WHERE journal_sequence > $1 AND journal_sequence <= $2
-        ) m ORDER BY journal_sequence LIMIT $3
+        ) m ORDER BY journal_sequence
         """
 
     /// BRIN indexes on `journal_sequence` (it grows with insertion order, so a block-range
@@ -70,8 +72,8 @@ extension ContinuousQueryRunner {
         return UInt64(bitPattern: rows.integer)
     }
 
-    /// One incremental step over the warehouse (`Options.input == .warehouse`): reads at most
-    /// `batchRecords` market rows past the cursor (replaying the stored prefix first), and
+    /// One incremental step over the warehouse (`Options.input == .warehouse`): reads the
+    /// market rows of the next `batchRecords` journal sequences past the cursor (replaying the stored prefix first), and
     /// commits their results with the new position in one transaction. Returns false when
     /// there was nothing new (caught up with the loader). Blocking (libpq).
     @discardableResult
@@ -95,10 +97,11 @@ extension ContinuousQueryRunner {
             return false
         }
         // Replay stops exactly at the stored position so its result count can be checked.
-        let upper = prefixChecked ? head : min(head, stored.sequence)
-        let limit = options.batchRecords
+        let target = prefixChecked ? head : min(head, stored.sequence)
+        let (bound, overflow) = warehouseCursor.addingReportingOverflow(UInt64(options.batchRecords))
+        let upper = overflow ? target : min(target, bound)
         let result = try connection.query(Self.warehouseRowsQuery, [
-            String(Int64(bitPattern: warehouseCursor)), String(Int64(bitPattern: upper)), String(limit)])
+            String(Int64(bitPattern: warehouseCursor)), String(Int64(bitPattern: upper))])
         for row in result.rows {
             guard let event = Self.marketEvent(row), let sequence = row[0].flatMap({ Int64($0) }) else {
                 throw WarehouseError(.continuousQueryMismatch, "a market row could not be read back: \(row)",
@@ -107,8 +110,7 @@ extension ContinuousQueryRunner {
             progress.recordsRead += 1
             feed(event, sequence: UInt64(bitPattern: sequence))
         }
-        let last = result.rows.last.flatMap { $0[0].flatMap { Int64($0) } }.map { UInt64(bitPattern: $0) }
-        warehouseCursor = result.count < limit ? upper : (last ?? upper)
+        warehouseCursor = upper
         if !prefixChecked && warehouseCursor >= stored.sequence {
             try checkPrefix(progress.outputIndex, stored)
             prefixChecked = true
