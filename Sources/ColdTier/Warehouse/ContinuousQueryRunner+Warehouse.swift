@@ -81,7 +81,12 @@ extension ContinuousQueryRunner {
         precondition(options.input == .warehouse, "step() reads the warehouse; use run() for journal input")
         if storedPosition == nil {
             try ensureTables()
-            try connection.transaction { _ = try connection.execute(Self.warehouseIndexes) }
+            // CREATE INDEX locks the table even when the index exists: look first.
+            let present = try connection.query("""
+                SELECT count(*) FROM pg_indexes WHERE indexname IN
+                ('trades_journal_sequence_brin', 'quotes_journal_sequence_brin', 'depth_journal_sequence_brin')
+                """).integer
+            if present < 3 { try connection.transaction { _ = try connection.execute(Self.warehouseIndexes) } }
             let stored = try position()
             storedPosition = stored
             progress.lastSequence = stored.sequence
