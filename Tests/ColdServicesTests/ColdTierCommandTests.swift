@@ -8,8 +8,14 @@ import Glibc
 /// warehouse consistent; a restart finishes the job with no duplicates.
 @Suite("peregrine cold-tier process", .serialized)
 struct ColdTierCommandTests {
-    /// `.build/debug/peregrine` (built by `swift build --build-tests`).
-    static var binary: String { ColdTestSupport.root + "/.build/debug/peregrine" }
+    /// The `peregrine` built with these tests (`swift build --build-tests`, debug or `-c release`).
+    static var binary: String {
+        #if DEBUG
+        ColdTestSupport.root + "/.build/debug/peregrine"
+        #else
+        ColdTestSupport.root + "/.build/release/peregrine"
+        #endif
+    }
 
     /// Starts `peregrine cold-tier …` with its output in `log`; its pid.
     static func spawn(_ arguments: [String], log: String) throws -> pid_t {
