@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The real `peregrine cold-tier` binary: SIGTERM in the middle of a run exits 0 with the
-/// warehouse consistent; a restart finishes the job with no duplicates.
+/// warehouse consistent; a SIGKILL (crash) leaves it consistent too; a restart finishes the
+/// job with no duplicates.
 @Suite("peregrine cold-tier process", .serialized)
 struct ColdTierCommandTests {
     /// The `peregrine` built with these tests (`swift build --build-tests`, debug or `-c release`).
@@ -54,7 +55,7 @@ struct ColdTierCommandTests {
         (try? ColdTestSupport.shell("cat '\(path)'")) ?? "<no log>"
     }
 
-    @Test("SIGTERM mid-run exits 0 with the warehouse consistent; a restart completes it without duplicates")
+    @Test("SIGTERM mid-run exits 0 with the warehouse consistent; after a SIGKILL too; a restart completes it without duplicates")
     func sigtermMidRun() throws {
         guard access(Self.binary, X_OK) == 0 else {
             Issue.record("\(Self.binary) is missing: run `swift build --build-tests` first"); return
@@ -93,7 +94,20 @@ struct ColdTierCommandTests {
         #expect(Self.logText(log).contains("cold-tier: shut down cleanly"))
         try ColdServicesTests.checkConsistent(conninfo, journal, complete: false)
 
-        // Second run: catches up from the stored positions; SIGTERM once it has.
+        // Second run: killed with SIGKILL (a crash) once it has committed past the first stop.
+        try journal.append(4_000)
+        let crashed = try Self.spawn(arguments, log: log)
+        var moved = false
+        for _ in 0..<600 where !moved {
+            moved = Self.integer(conninfo, "SELECT sequence FROM journal_positions") > stoppedAt
+            if !moved { ColdTestSupport.sleep(milliseconds: 20) }
+        }
+        #expect(moved, "the second run loaded past sequence \(stoppedAt); log:\n\(Self.logText(log))")
+        kill(crashed, SIGKILL)
+        #expect(Self.wait(crashed) == 128 + SIGKILL)
+        try ColdServicesTests.checkConsistent(conninfo, journal, complete: false)
+
+        // Third run: catches up from the stored positions; SIGTERM once it has.
         try journal.append(500)
         let second = try Self.spawn(arguments, log: log)
         let records = Int64(journal.records)
