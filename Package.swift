@@ -40,10 +40,14 @@ let package = Package(
         .library(name: "PeregrineFeeds", targets: ["PeregrineFeeds"]),
         .library(name: "PeregrineReports", targets: ["PeregrineReports"]),
         .library(name: "PeregrineWarehouse", targets: ["PeregrineWarehouse"]),
+        .library(name: "PeregrineColdServices", targets: ["PeregrineColdServices"]),
         .library(name: "PeregrineTestKit", targets: ["PeregrineTestKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Cold-tier services: ServiceGroup, graceful shutdown on SIGTERM/SIGINT, swift-log.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // MARK: - C shim (the only C in the product; imported by PeregrinePlatform alone)
@@ -182,6 +186,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Long-lived cold-tier services (loader follow loop, warehouse-sourced continuous
+        // queries) under swift-service-lifecycle: graceful shutdown, back-off, progress metrics.
+        .target(
+            name: "PeregrineColdServices",
+            dependencies: ["PeregrineWarehouse", "PeregrineCEP", "PeregrineCore",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Sources/ColdTier/Services",
+            swiftSettings: swiftSettings
+        ),
+
         // Reports from the journal: P&L, fills and slippage, risk rejects, latency; text and HTML.
         .target(
             name: "PeregrineReports",
@@ -240,8 +255,10 @@ let package = Package(
                 "PeregrineCore", "PeregrinePlatform", "PeregrineRings", "PeregrineRuntime", "PeregrineJournal",
                 "PeregrineFIX", "PeregrineFIXTransport", "PeregrineCEP", "PeregrineWarehouse", "PeregrineMarketData",
                 "PeregrineEngine", "PeregrineSimExchange", "PeregrineSimVenue", "PeregrineStrategy", "PeregrineRisk",
-                "PeregrineModels", "PeregrineOMS", "PeregrineFeeds", "PeregrineReports", "PeregrineTraining",
+                "PeregrineModels", "PeregrineOMS", "PeregrineFeeds", "PeregrineReports", "PeregrineTraining", "PeregrineColdServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Tools/peregrine",
             swiftSettings: swiftSettings
@@ -344,6 +361,14 @@ let package = Package(
             name: "WarehouseTests",
             dependencies: ["PeregrineWarehouse", "PeregrineJournal", "PeregrineCore", "PeregrineCEP", "PeregrineTraining", "PeregrineModels", "PeregrineTestKit"],
             path: "Tests/WarehouseTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ColdServicesTests",
+            dependencies: ["PeregrineColdServices", "PeregrineWarehouse", "PeregrineJournal", "PeregrineCEP", "PeregrineCore", "PeregrineTestKit",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ColdServicesTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

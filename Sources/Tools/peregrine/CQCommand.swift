@@ -11,26 +11,34 @@ import Glibc
 /// relaxed: a lone flag with no data published through it.
 private let cqStopRequested = Atomic<Bool>(false)
 
-/// `peregrine cq`: run a CQL file over a journal's market events and store each named
-/// stream's results in the warehouse (`cq_<stream>`), incrementally and exactly once.
+/// `peregrine cq`: run a CQL file over a journal's market events (or over the market rows
+/// the loader stored, `--source warehouse`) and store each named stream's results in the
+/// warehouse (`cq_<stream>`), incrementally and exactly once.
 struct CQCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cq",
-        abstract: "Run continuous CQL queries over a journal and store each named stream in cq_<stream> tables.",
+        abstract: "Run continuous CQL queries over a journal or the warehouse and store each named stream in cq_<stream> tables.",
         discussion: """
             Events are fed in exchange-time order through a bounded-disorder sequencer (--lateness-ms) with \
             watermarks, exactly as the hot path would replay them. Results are numbered in emission order and \
             committed with the position in cq_positions; a re-run replays the journal to rebuild the operators' \
             state and writes only results not yet stored. With --follow it keeps polling until SIGINT/SIGTERM. \
-            Changing the CQL text or settings under the same --query-name is refused.
+            Changing the CQL text or settings under the same --query-name is refused. \
+            --source journal (the default, as before) reads the journal files in --journal; --source warehouse \
+            reads the trades/quotes/depth/bars/market_status rows `peregrine etl` committed for journal --name, \
+            in journal-sequence order up to the loader's committed position (--journal is then not read), so \
+            results follow the loader; quarantined market events are not seen by the warehouse source.
             """
     )
 
     @Option(name: .long, help: "CQL file (see docs/CQL.md).")
     var cql: String
 
-    @Option(name: .long, help: "Folder holding the journal files.")
-    var journal: String
+    @Option(name: .long, help: "Folder holding the journal files (not read with --source warehouse).")
+    var journal: String?
+
+    @Option(name: .customLong("source"), help: "Where events come from: journal (the files) or warehouse (rows the loader committed).")
+    var input: ContinuousQueryInput = .journal
 
     @Option(name: .long, help: "Journal name (files are NAME-<index>.pjournal).")
     var name: String = "journal"
@@ -57,6 +65,7 @@ struct CQCommand: ParsableCommand {
     var follow = false
 
     func validate() throws {
+        guard input == .warehouse || journal != nil else { throw ValidationError("--journal DIR is needed with --source journal") }
         guard batch > 0 else { throw ValidationError("--batch must be positive (got \(batch))") }
         guard instruments >= 1 else { throw ValidationError("--instruments must be at least 1") }
         guard windowCapacity >= 1 else { throw ValidationError("--window-capacity must be at least 1") }
@@ -76,10 +85,10 @@ struct CQCommand: ParsableCommand {
             let applied = try WarehouseSchema.migrate(connection)
             if !applied.isEmpty { Self.say("cq: applied schema migrations \(applied.map(String.init).joined(separator: ", "))") }
             let runner = try ContinuousQueryRunner(connection: connection, options: .init(
-                journalDirectory: journal, journalName: name, queryName: queryName ?? baseName, source: source, file: cql,
+                journalDirectory: journal ?? "", journalName: name, queryName: queryName ?? baseName, source: source, file: cql,
                 cql: CQLOptions(instruments: instruments, defaultWindowCapacity: windowCapacity),
-                maxOutOfOrderness: .milliseconds(Int64(latenessMs)), batchRecords: batch, follow: follow))
-            Self.say("cq: query '\(runner.options.queryName)' storing " + runner.tables.map { "\($0.stream) -> \($0.table)" }.joined(separator: ", "))
+                maxOutOfOrderness: .milliseconds(Int64(latenessMs)), batchRecords: batch, follow: follow, input: input))
+            Self.say("cq: query '\(runner.options.queryName)' (source \(input.rawValue)) storing " + runner.tables.map { "\($0.stream) -> \($0.table)" }.joined(separator: ", "))
             let totals = try runner.run(shouldStop: { cqStopRequested.load(ordering: .relaxed) },
                                         onProgress: { Self.say("cq: " + Self.describe($0)) })
             Self.say("cq: done — " + Self.describe(totals) + (cqStopRequested.load(ordering: .relaxed) ? " (stopped by signal)" : ""))
@@ -110,3 +119,5 @@ struct CQCommand: ParsableCommand {
             + (p.caughtUp ? ", caught up" : "")
     }
 }
+
+extension ContinuousQueryInput: ExpressibleByArgument {}

@@ -8,6 +8,6 @@ struct Peregrine: ParsableCommand {
         commandName: "peregrine",
         abstract: "Peregrine — a low-latency algorithmic trading engine.",
         subcommands: [DemoCommand.self, RunCommand.self, TuneCommand.self, JournalCommand.self, FIXAcceptorCommand.self, CQLCommand.self,
-                      BackupServerCommand.self, BackupCommand.self, ETLCommand.self, CQCommand.self, TrainCommand.self, FeedCommand.self, ReportCommand.self, SimExchangeCommand.self, CtlCommand.self, ModelCommand.self, InfoCommand.self]
+                      BackupServerCommand.self, BackupCommand.self, ETLCommand.self, CQCommand.self, ColdTierCommand.self, TrainCommand.self, FeedCommand.self, ReportCommand.self, SimExchangeCommand.self, CtlCommand.self, ModelCommand.self, InfoCommand.self]
     )
 }
