@@ -171,6 +171,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                                        storeDirectory: configuration.fixStoreDirectory))
         }
         venues = links
+        for v in venues { v.reconciliation.prepare(capacity: omsConfiguration.orderCapacity) }
         do {
             if let directory = configuration.journalDirectory {
                 journalWriter = try JournalWriter(directory: directory, name: "engine")
@@ -192,6 +193,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             // once the session is back and the resent reports are in (a fill that raced
             // the crash must land on a live order, not on one already marked cancelled).
             for v in venues { v.codPending = v.cancelsOnDisconnect }
+            // Then ask the venue what it has (fills or cancels the journal never saw).
+            if recovery.commands > 0 { for v in venues { v.reconciliation.pending = true } }
             self.strategies.resumeOrderIds(after: recovery.highestSequence)
             nextEngineOrder = recovery.highestSequence &+ 1
             if recovery.commands > 0 || recovery.executions > 0, configuration.fixStoreDirectory != nil {
@@ -385,6 +388,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 recovery.openOrdersCancelled += n
                 if n > 0 { note("\(n) open order(s) at \(v.name) marked cancelled (the venue cancels on disconnect)") }
             }
+            serviceReconciliation(now: now)
             if mono &- lastSessionTimerNanos >= 100_000_000 {
                 lastSessionTimerNanos = mono
                 for v in venues {
@@ -468,6 +472,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             v.up = false
             risk.onVenueDisconnected(v.id, now: now)
             if v.cancelsOnDisconnect { v.codPending = true }
+            v.reconciliation.pending = v.reconciliation.enabled
         }
         v.link?.close(now: now)
         v.link = nil
@@ -850,7 +855,8 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
     init(engine: TradingEngine<S>, venue: VenueLink) { self.engine = engine; self.venue = venue }
 
     var supportedMessageTypes: [FIXMessageType]? {
-        [.executionReport, .orderCancelReject, .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh, .marketDataRequestReject]
+        [.executionReport, .orderCancelReject, .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh, .marketDataRequestReject,
+         .businessMessageReject]
     }
 
     func onLogon(_ session: FIXSession) { engine.onLogon(venue) }
@@ -865,6 +871,11 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
         case .marketDataRequestReject:
             engine.note("the venue refused the market-data request")
             return .accepted
+        case .businessMessageReject:
+            engine.onBusinessReject(message, venue: venue)
+            return .accepted
+        case .executionReport where FIXOrderMessages.isStatusReport(message):
+            return engine.onStatusReport(message, venue: venue)   // reconciliation answers, never fills
         default:
             break
         }

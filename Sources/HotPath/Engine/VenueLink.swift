@@ -24,6 +24,8 @@ final class VenueLink {
     /// Open orders must be marked cancelled (venue cancel-on-disconnect) once the session is
     /// logged on again and has caught up.
     var codPending = false
+    /// Status-request reconciliation after a reconnect (MassStatusReconciliation.swift).
+    var reconciliation = VenueReconciliation()
 
     /// Builds the session and its store (a file store in `storeDirectory` — sequence numbers
     /// survive restarts — or store-less memory with a reset at every logon). Cold.

@@ -22,6 +22,34 @@ extension OrderManager {
     public mutating func reconcile(venue: VenueId, openOrders: some Sequence<ExecutionEvent>,
                                    executions: some Sequence<ExecutionEvent>, now: Timestamp,
                                    adoptUnknownOrders: Bool = true) -> ReconciliationReport {
+        var repairs: [ExecutionEvent] = []
+        return reconcile(venue: venue, openOrders: openOrders, executions: executions, now: now,
+                         adoptUnknownOrders: adoptUnknownOrders, workingOrdersBefore: nil, repairs: &repairs)
+    }
+
+    /// `reconcile(venue:openOrders:executions:now:adoptUnknownOrders:)` that also tells the
+    /// caller what it changed, as execution events to journal and hand to risk and the
+    /// strategies — replayed through `onExecution` (journal recovery) they rebuild the same
+    /// state.
+    ///
+    /// - `openOrders` may also carry orders the venue reports finished (OrdStatus canceled,
+    ///   expired, done for day, rejected — an OrderStatusRequest answer): their missing fills
+    ///   are booked, then a working local order is made terminal (`.statusMismatch`,
+    ///   `.markedCanceled`).
+    /// - `workingOrdersBefore`: only working orders created before this time may be marked
+    ///   missing at the venue (orders sent after the venue took its snapshot are not in it).
+    /// - `repairs` receives, in the order applied: `.trade` for a synthetic fill (LastQty,
+    ///   LastPx = the implied price, ExecID 0), `.canceled`/`.expired`/`.doneForDay` for an
+    ///   order made terminal, `.restated` for adopted quantity or price, `.replaced` for a
+    ///   confirmed replace, `.new` for an acknowledgement, and a `.rejected` with
+    ///   `.cancelRejected` for a pending request dropped; each carries the order's
+    ///   instrument, account, strategy and side and the `.statusResponse` flag.
+    ///
+    /// Cold path (allocates its report and may grow `repairs`); O(capacity + reports).
+    public mutating func reconcile(venue: VenueId, openOrders: some Sequence<ExecutionEvent>,
+                                   executions: some Sequence<ExecutionEvent>, now: Timestamp,
+                                   adoptUnknownOrders: Bool = true, workingOrdersBefore cutoff: Timestamp?,
+                                   repairs: inout [ExecutionEvent]) -> ReconciliationReport {
         var report = ReconciliationReport(venue: venue)
 
         // 1. Executions since the reconnect point.
@@ -65,15 +93,30 @@ extension OrderManager {
                 continue
             }
             seen[slot] = true
-            reconcileOpen(open, slot: slot, now: now, into: &report)
+            reconcileOpen(open, slot: slot, now: now, into: &report, repairs: &repairs)
+            if open.orderStatus.isTerminal && !records[slot].isTerminal && open.orderStatus != .filled {
+                // The venue finished the order (an OrderStatusRequest answer names it).
+                let before = records[slot]
+                let status: OrderStatus = open.orderStatus == .expired || open.orderStatus == .doneForDay
+                    ? open.orderStatus : .canceled
+                makeTerminal(slot, status, now: now)
+                report.differences.append(ReconciliationDifference(
+                    kind: .statusMismatch, repair: .markedCanceled, orderId: before.orderId, venueOrderId: before.venueOrderId,
+                    slot: OrderSlotIndex(rawValue: UInt32(slot)), localStatus: before.status, venueStatus: open.orderStatus,
+                    localQuantity: before.filledQuantity, venueQuantity: open.cumulativeQuantity))
+                repairs.append(repairEvent(slot, status == .canceled ? .canceled : status == .expired ? .expired : .doneForDay,
+                                           now: now))
+            }
         }
 
         // 3. Working orders the venue no longer has.
         for slot in records.indices where records[slot].isInUse && !records[slot].isTerminal && !seen[slot] {
             let r = records[slot]
             guard venue == .none || r.venue == venue || r.venue == .none else { continue }
+            if let cutoff, r.createdTime >= cutoff { continue }
             let full = r.filledQuantity.rawValue >= r.quantity.rawValue
             makeTerminal(slot, full ? .filled : .canceled, now: now)
+            if !full { repairs.append(repairEvent(slot, .canceled, now: now)) }
             report.differences.append(ReconciliationDifference(
                 kind: .missingAtVenue, repair: full ? .markedFilled : .markedCanceled, orderId: r.orderId,
                 venueOrderId: r.venueOrderId, slot: OrderSlotIndex(rawValue: UInt32(slot)), localStatus: r.status,
@@ -125,8 +168,32 @@ extension OrderManager {
         return slot
     }
 
+    /// What a repair did to `slot`, as an execution event (see `reconcile(…repairs:)`).
+    private func repairEvent(_ slot: Int, _ type: ExecutionType, now: Timestamp) -> ExecutionEvent {
+        let r = records[slot]
+        var e = ExecutionEvent()
+        e.orderId = r.orderId
+        e.venueOrderId = r.venueOrderId
+        e.instrument = r.instrument
+        e.account = r.account
+        e.strategy = r.strategy
+        e.venue = r.venue
+        e.side = r.side
+        e.price = r.price
+        e.orderQuantity = r.quantity
+        e.cumulativeQuantity = r.filledQuantity
+        e.leavesQuantity = r.leavesQuantity
+        e.averagePrice = r.averagePrice
+        e.executionType = type
+        e.orderStatus = r.status
+        e.transactTime = now
+        e.receiveTime = now
+        e.flags = ExecutionFlags.statusResponse.rawValue
+        return e
+    }
+
     private mutating func reconcileOpen(_ open: ExecutionEvent, slot: Int, now: Timestamp,
-                                        into report: inout ReconciliationReport) {
+                                        into report: inout ReconciliationReport, repairs: inout [ExecutionEvent]) {
         let r = records[slot]
         func note(_ kind: ReconciliationDifferenceKind, _ repair: ReconciliationRepair,
                   local: Quantity = .zero, venue: Quantity = .zero) {
@@ -135,21 +202,34 @@ extension OrderManager {
                 slot: OrderSlotIndex(rawValue: UInt32(slot)), localStatus: r.status, venueStatus: open.orderStatus,
                 localQuantity: local, venueQuantity: venue))
         }
+        let venueDone = open.orderStatus.isTerminal && open.orderStatus != .filled
         if r.isTerminal {
-            // The venue lists as open an order the OMS thinks done: an operator decides.
+            // Both finished: agreement unless the fills differ. The venue lists as open an
+            // order the OMS thinks done: an operator decides.
+            if open.orderStatus.isTerminal && open.cumulativeQuantity == r.filledQuantity { return }
             note(.statusMismatch, .none, local: r.filledQuantity, venue: open.cumulativeQuantity)
             return
         }
         noteVenueOrderId(open.venueOrderId, slot: slot)
-        if r.isReplacePending {
+        if r.isReplacePending && !venueDone {
             if open.orderId != .none && open.orderId == r.pendingReplaceId {
                 records[slot].orderId = r.pendingReplaceId
                 records[slot].price = r.pendingPrice
                 records[slot].quantity = r.pendingQuantity
                 records[slot].replaceCount &+= 1
                 note(.statusMismatch, .confirmedReplace)
+                var e = repairEvent(slot, .replaced, now: now)
+                e.originalOrderId = r.orderId
+                e.orderStatus = records[slot].workingStatus
+                repairs.append(e)
             } else if open.orderStatus != .pendingReplace {
                 note(.statusMismatch, .clearedPendingRequest)
+                var e = repairEvent(slot, .rejected, now: now)
+                e.orderId = r.pendingReplaceId          // answers the replace
+                e.originalOrderId = r.orderId
+                e.orderStatus = open.orderStatus
+                e.flags |= ExecutionFlags.cancelRejected.rawValue
+                repairs.append(e)
             }
             if open.orderStatus != .pendingReplace || open.orderId == r.pendingReplaceId {
                 records[slot].isReplacePending = false
@@ -158,23 +238,33 @@ extension OrderManager {
                 records[slot].pendingQuantity = .zero
             }
         }
-        if r.isCancelPending && open.orderStatus != .pendingCancel {
+        if r.isCancelPending && open.orderStatus != .pendingCancel && !venueDone {
             records[slot].isCancelPending = false
             records[slot].pendingCancelId = .none
             note(.statusMismatch, .clearedPendingRequest)
+            var e = repairEvent(slot, .rejected, now: now)
+            e.originalOrderId = r.orderId
+            e.orderStatus = open.orderStatus
+            e.flags |= ExecutionFlags.cancelRejected.rawValue
+            repairs.append(e)
         }
         if !r.isAcknowledged && open.orderStatus != .pendingNew {
             records[slot].isAcknowledged = true
             note(.statusMismatch, .acknowledged)
+            repairs.append(repairEvent(slot, .new, now: now))
         }
+        var restated = false
         if open.orderQuantity.rawValue > 0 && open.orderQuantity != records[slot].quantity {
             note(.orderQuantityMismatch, .adoptedVenueValues, local: records[slot].quantity, venue: open.orderQuantity)
             records[slot].quantity = open.orderQuantity
+            restated = true
         }
         if open.price.rawValue != 0 && open.price != records[slot].price {
             note(.priceMismatch, .adoptedVenueValues)
             records[slot].price = open.price
+            restated = true
         }
+        if restated { repairs.append(repairEvent(slot, .restated, now: now)) }
         let localFilled = records[slot].filledQuantity
         let venueFilled = open.cumulativeQuantity
         if venueFilled.rawValue > localFilled.rawValue {
@@ -183,6 +273,11 @@ extension OrderManager {
                 .divided(by: missing, rounding: .toNearestOrEven) ?? open.averagePrice
             book(slot: slot, quantity: missing, price: implied)
             note(.cumulativeMismatch, .bookedSyntheticFill, local: localFilled, venue: venueFilled)
+            settleWorkingStatus(slot, now: now)
+            var e = repairEvent(slot, .trade, now: now)
+            e.lastQuantity = missing
+            e.lastPrice = implied
+            repairs.append(e)
         } else if venueFilled.rawValue < localFilled.rawValue {
             note(.cumulativeMismatch, .none, local: localFilled, venue: venueFilled)
         }
