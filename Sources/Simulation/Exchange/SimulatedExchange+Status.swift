@@ -127,8 +127,9 @@ extension SimulatedExchange {
             none.orderStatus = .rejected
             none.transactTime = now
             let text = FIXInlineText("no orders")
+            let notApplicable = FIXInlineText("[N/A]")   // Symbol is required in an ER (Instrument block)
             session.send(.executionReport) {
-                $0.appendOrderStatusReportBody(none, symbol: nil, massStatusRequestID: requestID, totalReports: 0,
+                $0.appendOrderStatusReportBody(none, symbol: notApplicable, massStatusRequestID: requestID, totalReports: 0,
                                                lastReport: true, text: text)
             }
         } else {
