@@ -267,8 +267,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 ei += 1
                 let r = oms.onExecution(e)
                 if r.code == .unknownOrder, e.executionType == .trade {
-                    _ = oms.reconcile(venue: e.venue, openOrders: EmptyCollection<ExecutionEvent>(),
-                                      executions: CollectionOfOne(e), now: e.receiveTime)
+                    _ = oms.applyExecutions(venue: e.venue, CollectionOfOne(e), now: e.receiveTime)
                 }
                 risk.onExecution(e)
                 result.executions += 1
@@ -731,8 +730,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if result.code == .unknownOrder && event.executionType == .trade {
             // A fill for an order we lost track of (sent just before a crash, its command
             // never journaled) still changes the position: adopt the order from the report.
-            let report = oms.reconcile(venue: event.venue, openOrders: EmptyCollection<ExecutionEvent>(),
-                                       executions: CollectionOfOne(event), now: event.receiveTime)
+            // (Not `reconcile` with no open orders: that would close every other working order.)
+            let report = oms.applyExecutions(venue: event.venue, CollectionOfOne(event), now: event.receiveTime)
             if report.differences.contains(where: { $0.repair == .adoptedOrder }) {
                 result = OrderEventResult(.applied)
                 counters.adoptedFills &+= 1

@@ -53,37 +53,7 @@ extension OrderManager {
         var report = ReconciliationReport(venue: venue)
 
         // 1. Executions since the reconnect point.
-        for var execution in executions {
-            report.executionsExamined += 1
-            execution.flags |= ExecutionFlags.statusResponse.rawValue
-            var slot = findSlot(execution)
-            if slot == nil {
-                let adopted = adoptUnknownOrders && execution.executionType == .trade ? adopt(execution, now: now) : nil
-                report.differences.append(difference(.unknownOrder, adopted == nil ? .none : .adoptedOrder, execution,
-                                                     slot: adopted, localStatus: .rejected))
-                guard let adopted else { continue }
-                slot = adopted
-            }
-            let before = records[slot!]
-            let result = onExecution(execution)
-            switch result.code {
-            case .applied where execution.executionType == .trade:
-                report.differences.append(difference(.missingFill, .appliedExecution, execution, slot: slot,
-                                                     localStatus: before.status, localQuantity: before.filledQuantity,
-                                                     venueQuantity: records[slot!].filledQuantity))
-            case .applied where execution.executionType == .tradeCancel || execution.executionType == .tradeCorrect:
-                report.differences.append(difference(.missingTradeAdjustment, .appliedExecution, execution, slot: slot,
-                                                     localStatus: before.status, localQuantity: before.filledQuantity,
-                                                     venueQuantity: records[slot!].filledQuantity))
-            case let code where code.isFault && code != .statusMismatch:
-                var d = difference(.rejectedExecution, .none, execution, slot: slot, localStatus: before.status,
-                                   localQuantity: before.filledQuantity, venueQuantity: execution.cumulativeQuantity)
-                d.code = code
-                report.differences.append(d)
-            default:
-                break
-            }
-        }
+        applyExecutions(executions, now: now, adoptUnknownOrders: adoptUnknownOrders, into: &report)
 
         // 2. The venue's open orders.
         var seen = [Bool](repeating: false, count: records.count)
@@ -123,6 +93,52 @@ extension OrderManager {
                 venueStatus: full ? .filled : .canceled, localQuantity: r.filledQuantity, venueQuantity: r.filledQuantity))
         }
         return report
+    }
+
+    /// Applies venue executions, adopting the orders of unknown fills, without judging the
+    /// OMS's other orders (the venue's list of open orders is not given): for a single fill
+    /// of an order the OMS lost track of, live or in journal recovery. Same outcomes and
+    /// report as step 1 of `reconcile`. Cold path (allocates its report); O(executions).
+    public mutating func applyExecutions(venue: VenueId, _ executions: some Sequence<ExecutionEvent>, now: Timestamp,
+                                         adoptUnknownOrders: Bool = true) -> ReconciliationReport {
+        var report = ReconciliationReport(venue: venue)
+        applyExecutions(executions, now: now, adoptUnknownOrders: adoptUnknownOrders, into: &report)
+        return report
+    }
+
+    private mutating func applyExecutions(_ executions: some Sequence<ExecutionEvent>, now: Timestamp,
+                                          adoptUnknownOrders: Bool, into report: inout ReconciliationReport) {
+        for var execution in executions {
+            report.executionsExamined += 1
+            execution.flags |= ExecutionFlags.statusResponse.rawValue
+            var slot = findSlot(execution)
+            if slot == nil {
+                let adopted = adoptUnknownOrders && execution.executionType == .trade ? adopt(execution, now: now) : nil
+                report.differences.append(difference(.unknownOrder, adopted == nil ? .none : .adoptedOrder, execution,
+                                                     slot: adopted, localStatus: .rejected))
+                guard let adopted else { continue }
+                slot = adopted
+            }
+            let before = records[slot!]
+            let result = onExecution(execution)
+            switch result.code {
+            case .applied where execution.executionType == .trade:
+                report.differences.append(difference(.missingFill, .appliedExecution, execution, slot: slot,
+                                                     localStatus: before.status, localQuantity: before.filledQuantity,
+                                                     venueQuantity: records[slot!].filledQuantity))
+            case .applied where execution.executionType == .tradeCancel || execution.executionType == .tradeCorrect:
+                report.differences.append(difference(.missingTradeAdjustment, .appliedExecution, execution, slot: slot,
+                                                     localStatus: before.status, localQuantity: before.filledQuantity,
+                                                     venueQuantity: records[slot!].filledQuantity))
+            case let code where code.isFault && code != .statusMismatch:
+                var d = difference(.rejectedExecution, .none, execution, slot: slot, localStatus: before.status,
+                                   localQuantity: before.filledQuantity, venueQuantity: execution.cumulativeQuantity)
+                d.code = code
+                report.differences.append(d)
+            default:
+                break
+            }
+        }
     }
 
     private func difference(_ kind: ReconciliationDifferenceKind, _ repair: ReconciliationRepair, _ e: ExecutionEvent,
