@@ -70,7 +70,8 @@ extension SimulatedExchange {
     func rememberClientOrder(_ e: ExecutionEvent, now: Timestamp) {
         guard !ExecutionFlags(rawValue: e.flags).contains(.cancelRejected), e.orderId != .none else { return }
         let a = e.account.rawValue
-        if e.executionType == .replaced && e.originalOrderId != .none {
+        // A replace or a cancel answers under the request's ClOrdID: the order lives on under it.
+        if (e.executionType == .replaced || e.executionType == .canceled) && e.originalOrderId != .none {
             clientOrders[a]?.removeValue(forKey: e.originalOrderId.rawValue)
         }
         clientOrders[a, default: [:]][e.orderId.rawValue] = (e, e.orderStatus.isTerminal ? now : .zero)
@@ -97,6 +98,7 @@ extension SimulatedExchange {
     /// An OrderMassStatusRequest (AF) from the session of `account` (see the design note).
     func massStatusRequest(_ m: FIXMessageView, session: FIXSession, account: AccountId) -> FIXApplicationResult {
         if session.configuration.version == .fix42 { return .unsupportedMessageType }
+        if configuration.ignoresStatusRequests { return .accepted }
         guard let idBytes = m.valueBytes(tag: FIXTag.massStatusReqID), !idBytes.isEmpty,
               let requestID = FIXInlineText(bytes: idBytes) else {
             return .businessReject(reason: .conditionallyRequiredFieldMissing, tag: FIXTag.massStatusReqID)
@@ -150,6 +152,7 @@ extension SimulatedExchange {
 
     /// An OrderStatusRequest (H) from the session of `account` (see the design note).
     func orderStatusRequest(_ m: FIXMessageView, session: FIXSession, account: AccountId) -> FIXApplicationResult {
+        if configuration.ignoresStatusRequests { return .accepted }
         guard let idBytes = m.valueBytes(tag: FIXTag.clOrdID), case .success(let id) = FIXValue.int(idBytes), id > 0 else {
             return .businessReject(reason: .other, tag: FIXTag.clOrdID)
         }
@@ -159,7 +162,9 @@ extension SimulatedExchange {
         }
         let requestID = m.valueBytes(tag: 790).flatMap { FIXInlineText(bytes: $0) }
         var e: ExecutionEvent
-        if let known = clientOrders[account.rawValue]?[clOrdID], known.state.instrument == instrument {
+        let orders = clientOrders[account.rawValue] ?? [:]
+        if let known = orders[clOrdID] ?? orders.values.first(where: { $0.state.originalOrderId.rawValue == clOrdID }),
+           known.state.instrument == instrument {
             e = known.state
         } else {
             e = ExecutionEvent()

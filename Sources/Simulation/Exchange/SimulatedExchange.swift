@@ -47,6 +47,9 @@ public struct SimulatedExchangeConfiguration: Sendable {
     public var cancelOnDisconnect = true
     /// How long a finished order is still reported to an OrderMassStatusRequest (s).
     public var finishedOrderMemorySeconds: Int64 = 300
+    /// Accept OrderMassStatusRequest and OrderStatusRequest but never answer them (a venue
+    /// that loses requests; tests of the requester's timeout).
+    public var ignoresStatusRequests = false
 
     public init() {}
 }
