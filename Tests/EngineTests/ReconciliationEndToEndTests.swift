@@ -60,13 +60,15 @@ struct RestingOrdersStrategies: EngineStrategies {
 struct ReconciliationEndToEndTests {
     typealias E = EndToEndTests
 
-    static func exchange(_ version: FIXVersion, ignoreStatusRequests: Bool = false) throws -> SimulatedExchange {
+    static func exchange(_ version: FIXVersion, ignoreStatusRequests: Bool = false,
+                         answersMassStatus: Bool = true) throws -> SimulatedExchange {
         var c = SimulatedExchangeConfiguration()
         c.symbols = ["SPY"]
         c.version = version
         c.seed = 21
         c.cancelOnDisconnect = false          // orders keep working while we are away
         c.ignoresStatusRequests = ignoreStatusRequests
+        c.answersMassStatus = answersMassStatus
         let x = SimulatedExchange(configuration: c)
         try x.start()
         return x
@@ -216,10 +218,29 @@ struct ReconciliationEndToEndTests {
         engine.stop()
         exchange.stop()
         #expect(placed && done, "\(status)")
-        #expect(status.contains("3 order(s) reported, 0 difference(s), 0 repair(s)"), "\(status)")
+        #expect(status.contains("3 report(s)") && status.contains("0 difference(s), 0 repair(s)"), "\(status)")
         let spy = InstrumentId(rawValue: 0)
         #expect(engine.oms.position(account: ExampleSetup.account, instrument: spy).quantity
                 == exchange.clientPosition(account: ExampleSetup.account, instrument: spy))
         #expect(engine.counters.statusReports == 3 && engine.counters.reconciliationRepairs == 0)
+    }
+
+    @Test("a FIX 4.4 venue that refuses AF (BusinessMessageReject 380=3): the engine falls back to one H per order")
+    func fallbackToOrderStatusRequests() throws {
+        let exchange = try Self.exchange(.fix44, answersMassStatus: false)
+        let engine = try Self.engine(port: exchange, version: .fix44, journal: nil, published: RestingOrderPrices())
+        try engine.start()
+        let placed = E.wait(seconds: 20) { engine.progress.ordersSent >= 3 }
+        E.sleepMillis(300)
+        _ = engine.perform(.reconcile)
+        let done = E.wait(seconds: 5) { engine.perform(.status).contains("difference(s)") }
+        let status = engine.perform(.status)
+        engine.stop()
+        exchange.stop()
+        #expect(placed && done, "\(status); \(engine.log.suffix(5))")
+        #expect(engine.log.contains { $0.contains("refused OrderMassStatusRequest") && $0.contains("OrderStatusRequest(s) sent instead") },
+                "\(engine.log.suffix(6))")
+        #expect(status.contains("0 difference(s), 0 repair(s)"), "\(status)")
+        #expect(engine.counters.reconciliations == 1 && engine.counters.statusReports >= 1)
     }
 }

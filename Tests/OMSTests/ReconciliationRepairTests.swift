@@ -123,3 +123,28 @@ struct ReconciliationRepairTests {
         #expect(h.status(1) == .new && h.status(2) == .new && h.status(6) == .pendingNew, "others untouched")
     }
 }
+
+@Suite("OMS reconciliation: finished orders the OMS does not hold")
+struct ReconciliationForgottenOrderTests {
+    @Test("a finished order the OMS forgot after its linger is reported, not adopted (its fills would count twice)")
+    func finishedUnknownIsNotAdopted() {
+        var h = OMSHarness(capacity: 4, linger: .milliseconds(1))
+        h.send(1)
+        h.apply(.new, 1, venueOrderId: 501)
+        h.fill(1, quantity: 100, price: px(50))
+        #expect(h.status(1) == .filled && h.position.quantity == qty(100))
+        h.clock.advance(by: .seconds(1))
+        #expect(h.oms.releaseLingeringOrders(now: h.clock.now()) == 1)   // slots free for an adoption
+        var venue = h.report(.orderStatus, 1, status: .filled, venueOrderId: 501)
+        venue.orderQuantity = qty(100)
+        venue.cumulativeQuantity = qty(100)
+        venue.averagePrice = px(50)
+        #expect(h.oms.order(id(1)) == nil, "order 1 was recycled after its linger")
+        var repairs: [ExecutionEvent] = []
+        let report = h.oms.reconcile(venue: testVenue, openOrders: [venue], executions: EmptyCollection<ExecutionEvent>(),
+                                     now: h.clock.now(), workingOrdersBefore: .zero, repairs: &repairs)
+        #expect(report.count(of: .unknownOrder) == 1 && report.unrepaired.count == 1)
+        #expect(h.position.quantity == qty(100), "never booked twice")
+        #expect(repairs.isEmpty)
+    }
+}

@@ -17,7 +17,9 @@ import PeregrineRisk
 // BusinessMessageReject. The answers (ExecutionReports with ExecType I; ExecTransType 3 on
 // 4.2) are collected into a buffer preallocated at the OMS's order capacity — never
 // applied as fills — until LastRptRequested=Y, TotNumReports answers or every H is
-// answered. Then `OrderManager.reconcile` compares and repairs (missing fills booked at the
+// answered. Finished orders the OMS agrees with, or no longer holds (forgotten after their
+// linger: adopting them would book their fills twice), are not kept. Then
+// `OrderManager.reconcile` compares and repairs (missing fills booked at the
 // implied price, orders the venue no longer lists marked canceled, unknown orders adopted,
 // quantities and prices taken from the venue); every difference is noted and counted, and
 // every repair goes, as an execution event, to risk, the strategies and the journal (so a
@@ -51,6 +53,8 @@ struct VenueReconciliation {
     var sawLastReport = false
     /// More answers than the buffer holds (the run is then incomplete).
     var overflowed = false
+    /// Finished orders the venue reported that the OMS no longer holds (not judged).
+    var finishedUnknown = 0
     /// The venue's answers naming an order; capacity = the OMS's order capacity.
     var replies: [ExecutionEvent] = []
     /// Last outcome, for `status`.
@@ -112,6 +116,7 @@ extension TradingEngine {
         v.reconciliation.expected = -1
         v.reconciliation.sawLastReport = false
         v.reconciliation.overflowed = false
+        v.reconciliation.finishedUnknown = 0
         v.reconciliation.requestID = UInt64(max(now.nanosecondsSinceEpoch, 1))
         v.reconciliation.startedAt = now
         v.reconciliation.startedNanos = Clock.monotonicNanos()
@@ -172,7 +177,14 @@ extension TradingEngine {
         if report.isLastReport { v.reconciliation.sawLastReport = true }
         guard report.namesAnOrder else { return .accepted }
         var event = report.event
-        if let record = oms.order(event.orderId) ?? oms.order(event.originalOrderId) {
+        let record = oms.order(event.orderId) ?? oms.order(event.originalOrderId)
+        if event.orderStatus.isTerminal {
+            // Finished at the venue: nothing to do when the OMS agrees; one the OMS does not
+            // hold it may have forgotten after its linger (fills booked long ago): not judged.
+            if record == nil { v.reconciliation.finishedUnknown += 1; return .accepted }
+            if let record, record.isTerminal && record.filledQuantity == event.cumulativeQuantity { return .accepted }
+        }
+        if let record {
             event.instrument = record.instrument
             event.account = record.account
             event.strategy = record.strategy
@@ -231,7 +243,8 @@ extension TradingEngine {
             if let ring = executionRing, ring.tryPublish(e) != .published { journalDrops &+= 1 }
             strategies.onOrderUpdate(e)
         }
-        let summary = "\(report.openOrdersExamined) order(s) reported, \(report.differences.count) difference(s), \(repairs.count) repair(s), \(unrepaired) for an operator (\(millis) ms)"
+        let summary = "\(r.received) report(s), \(report.openOrdersExamined) judged, \(report.differences.count) difference(s), \(repairs.count) repair(s), \(unrepaired) for an operator"
+            + (r.finishedUnknown > 0 ? ", \(r.finishedUnknown) finished order(s) the OMS no longer holds" : "") + " (\(millis) ms)"
         v.reconciliation.lastSummary = summary
         note("reconciliation with \(v.name): \(summary)")
         route(now: now, tickStart: 0, venueTime: .zero)

@@ -10,8 +10,9 @@ import PeregrineSimVenue
 // produces, whether or not the client is connected to hear them) and answers:
 // * OrderMassStatusRequest (AF; FIX 4.3+): one ExecutionReport with ExecType I per order of
 //   the session's account — working orders, and orders finished within
-//   `finishedOrderMemorySeconds` (so a fill while the client was away is reported with its
-//   CumQty and AvgPx) — echoing MassStatusReqID (584), with TotNumReports (911) and
+//   `finishedOrderMemorySeconds` and after the client's session last ended (less 2 s for
+//   reports in flight), so a fill while the client was away is reported with its CumQty and
+//   AvgPx — echoing MassStatusReqID (584), with TotNumReports (911) and
 //   LastRptRequested (912) = Y on the last. MassStatusReqType (585) 7 (all orders) and 1
 //   (orders for the security in Symbol 55) are served. The FIX specification says only
 //   that ExecutionReports with ExecType "Order Status" are returned for all orders matching
@@ -97,7 +98,7 @@ extension SimulatedExchange {
 
     /// An OrderMassStatusRequest (AF) from the session of `account` (see the design note).
     func massStatusRequest(_ m: FIXMessageView, session: FIXSession, account: AccountId) -> FIXApplicationResult {
-        if session.configuration.version == .fix42 { return .unsupportedMessageType }
+        if session.configuration.version == .fix42 || !configuration.answersMassStatus { return .unsupportedMessageType }
         if configuration.ignoresStatusRequests { return .accepted }
         guard let idBytes = m.valueBytes(tag: FIXTag.massStatusReqID), !idBytes.isEmpty,
               let requestID = FIXInlineText(bytes: idBytes) else {
@@ -119,9 +120,12 @@ extension SimulatedExchange {
             return .businessReject(reason: .other, tag: FIXTag.massStatusReqType)
         }
         let now = Clock.now()
-        let window = Nanoseconds.seconds(configuration.finishedOrderMemorySeconds)
+        // Finished orders: those within the memory window that finished after (or just
+        // before: reports in flight) the client's session last ended.
+        var since = now - Nanoseconds.seconds(configuration.finishedOrderMemorySeconds)
+        if let ended = clientSessionEnded[account.rawValue], ended - .seconds(2) > since { since = ended - .seconds(2) }
         let orders = (clientOrders[account.rawValue] ?? [:]).values
-            .filter { ($0.finished == .zero || now - $0.finished <= window) && (instrument == nil || $0.state.instrument == instrument) }
+            .filter { ($0.finished == .zero || $0.finished >= since) && (instrument == nil || $0.state.instrument == instrument) }
             .map(\.state)
             .sorted { $0.venueOrderId < $1.venueOrderId }
         if orders.isEmpty {

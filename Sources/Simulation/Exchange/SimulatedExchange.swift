@@ -50,6 +50,9 @@ public struct SimulatedExchangeConfiguration: Sendable {
     /// Accept OrderMassStatusRequest and OrderStatusRequest but never answer them (a venue
     /// that loses requests; tests of the requester's timeout).
     public var ignoresStatusRequests = false
+    /// Serve OrderMassStatusRequest; false refuses it as an unsupported message type (a
+    /// venue without AF: the requester falls back to OrderStatusRequest per order).
+    public var answersMassStatus = true
 
     public init() {}
 }
@@ -109,6 +112,8 @@ public final class SimulatedExchange: @unchecked Sendable {
     /// Every client order's latest state by account and ClOrdID (status requests), with
     /// the time it finished (zero while working); see SimulatedExchange+Status.swift.
     var clientOrders: [UInt32: [UInt64: (state: ExecutionEvent, finished: Timestamp)]] = [:]
+    /// When each client account's session last ended.
+    var clientSessionEnded: [UInt32: Timestamp] = [:]
     /// Actions queued by other threads (`enqueue`), run on the exchange thread.
     let queuedActions = Mutex<[SimulatedExchangeAction]>([])
 
@@ -500,6 +505,7 @@ final class ExchangeApplication: FIXApplication {
     func onLogon(_ session: FIXSession) { exchange.note("session \(session.configuration.targetCompID) logged on") }
 
     func onLogout(_ session: FIXSession) {
+        exchange.clientSessionEnded[account.rawValue] = Clock.now()
         // Cancel-on-disconnect: the client's resting orders leave the book with it.
         guard exchange.configuration.cancelOnDisconnect else {
             exchange.note("session \(session.configuration.targetCompID) logged out; its orders keep working")
