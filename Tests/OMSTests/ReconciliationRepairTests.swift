@@ -132,10 +132,12 @@ struct ReconciliationForgottenOrderTests {
         h.send(1)
         h.apply(.new, 1, venueOrderId: 501)
         h.fill(1, quantity: 100, price: px(50))
+        let finishedAt = h.clock.now()
         #expect(h.status(1) == .filled && h.position.quantity == qty(100))
         h.clock.advance(by: .seconds(1))
         #expect(h.oms.releaseLingeringOrders(now: h.clock.now()) == 1)   // slots free for an adoption
         var venue = h.report(.orderStatus, 1, status: .filled, venueOrderId: 501)
+        venue.transactTime = finishedAt             // longer ago than the linger
         venue.orderQuantity = qty(100)
         venue.cumulativeQuantity = qty(100)
         venue.averagePrice = px(50)
@@ -146,5 +148,23 @@ struct ReconciliationForgottenOrderTests {
         #expect(report.count(of: .unknownOrder) == 1 && report.unrepaired.count == 1)
         #expect(h.position.quantity == qty(100), "never booked twice")
         #expect(repairs.isEmpty)
+    }
+
+    @Test("a finished order the OMS never had, finished within its linger, is adopted with its fills")
+    func recentFinishedUnknownIsAdopted() {
+        var h = OMSHarness(linger: .seconds(60))
+        var venue = h.report(.orderStatus, 4_242, status: .filled, venueOrderId: 909)
+        venue.side = .buy
+        venue.orderQuantity = qty(50)
+        venue.cumulativeQuantity = qty(50)
+        venue.averagePrice = px(49)
+        venue.price = px(49)
+        h.clock.advance(by: .seconds(2))
+        var repairs: [ExecutionEvent] = []
+        let report = h.oms.reconcile(venue: testVenue, openOrders: [venue], executions: EmptyCollection<ExecutionEvent>(),
+                                     now: h.clock.now(), workingOrdersBefore: .zero, repairs: &repairs)
+        #expect(report.differences.contains { $0.kind == .unknownOrder && $0.repair == .adoptedOrder })
+        #expect(h.status(4_242) == .filled && h.position.quantity == qty(50))
+        #expect(repairs.map(\.executionType) == [.trade])
     }
 }

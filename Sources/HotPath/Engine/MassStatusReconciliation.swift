@@ -17,8 +17,9 @@ import PeregrineRisk
 // BusinessMessageReject. The answers (ExecutionReports with ExecType I; ExecTransType 3 on
 // 4.2) are collected into a buffer preallocated at the OMS's order capacity — never
 // applied as fills — until LastRptRequested=Y, TotNumReports answers or every H is
-// answered. Finished orders the OMS agrees with, or no longer holds (forgotten after their
-// linger: adopting them would book their fills twice), are not kept. Then
+// answered. Finished orders the OMS agrees with, or does not hold and that finished before
+// the OMS's linger (it may have released them: adopting would book their fills twice), are
+// not kept. Then
 // `OrderManager.reconcile` compares and repairs (missing fills booked at the
 // implied price, orders the venue no longer lists marked canceled, unknown orders adopted,
 // quantities and prices taken from the venue); every difference is noted and counted, and
@@ -180,8 +181,10 @@ extension TradingEngine {
         let record = oms.order(event.orderId) ?? oms.order(event.originalOrderId)
         if event.orderStatus.isTerminal {
             // Finished at the venue: nothing to do when the OMS agrees; one the OMS does not
-            // hold it may have forgotten after its linger (fills booked long ago): not judged.
-            if record == nil { v.reconciliation.finishedUnknown += 1; return .accepted }
+            // hold and that finished before the OMS's linger it may have released after
+            // booking its fills: not judged (a recent one is adopted).
+            let recent = event.transactTime != .zero && event.receiveTime - event.transactTime < oms.configuration.linger
+            if record == nil && !recent { v.reconciliation.finishedUnknown += 1; return .accepted }
             if let record, record.isTerminal && record.filledQuantity == event.cumulativeQuantity { return .accepted }
         }
         if let record {

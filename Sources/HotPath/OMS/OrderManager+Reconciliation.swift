@@ -10,8 +10,9 @@ extension OrderManager {
     ///   `adoptUnknownOrders`).
     /// - `openOrders`: the venue's open orders as status reports (ExecType I or TWS
     ///   `openOrder`/`orderStatus`): ClOrdID, OrderID, status, OrderQty, price, CumQty,
-    ///   AvgPx. Unknown working ones are adopted (unknown finished ones only reported: the
-    ///   OMS may have forgotten them after their linger); pending requests the venue did not act on are
+    ///   AvgPx. Unknown ones are adopted — finished ones only if their TransactTime is within
+    ///   the linger (older ones the OMS may have released after booking their fills: only
+    ///   reported); pending requests the venue did not act on are
     ///   dropped (a replace the venue shows under its new ClOrdID is confirmed); a CumQty
     ///   above the local one is booked as one synthetic fill at the price implied by AvgPx;
     ///   a CumQty below it is reported for an operator.
@@ -179,9 +180,13 @@ extension OrderManager {
 
     private mutating func adoptOpen(_ open: ExecutionEvent, now: Timestamp, enabled: Bool,
                                     into report: inout ReconciliationReport) -> Int? {
-        // A finished order the OMS does not hold may be one it forgot after its linger (its
-        // fills long booked): adopting it would book them twice. Reported only.
-        let slot = enabled && !open.orderStatus.isTerminal ? adopt(open, now: now) : nil
+        // A finished order the OMS does not hold may be one it released after its linger (its
+        // fills long booked): adopting it would book them twice, so it is reported only —
+        // unless it finished (TransactTime) within the linger: the OMS would still hold it
+        // had it ever known it.
+        let finishedLongAgo = open.orderStatus.isTerminal
+            && (open.transactTime == .zero || now - open.transactTime >= configuration.linger)
+        let slot = enabled && !finishedLongAgo ? adopt(open, now: now) : nil
         report.differences.append(difference(.unknownOrder, slot == nil ? .none : .adoptedOrder, open, slot: slot,
                                              localStatus: .rejected))
         return slot

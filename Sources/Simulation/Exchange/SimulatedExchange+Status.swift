@@ -16,7 +16,9 @@ import PeregrineSimVenue
 //   LastRptRequested (912) = Y on the last. MassStatusReqType (585) 7 (all orders) and 1
 //   (orders for the security in Symbol 55) are served. The FIX specification says only
 //   that ExecutionReports with ExecType "Order Status" are returned for all orders matching
-//   the criteria; when none match, the exchange sends a single report naming no order
+//   the criteria; TransactTime is the order's last event (when it finished, for a finished
+//   one: the requester uses it to tell a recent order from one it released long ago); when
+//   none match, the exchange sends a single report naming no order
 //   (OrderID and ExecID NONE, OrdStatus 8, TotNumReports 0, LastRptRequested Y, Text) — a
 //   common venue practice, not a rule found in the specification text available here.
 //   Refusals are BusinessMessageRejects: AF on a FIX 4.2 session (no such message in 4.2)
@@ -140,8 +142,7 @@ extension SimulatedExchange {
             }
         } else {
             for (i, order) in orders.enumerated() {
-                var e = order
-                e.transactTime = now
+                var e = order          // TransactTime: the order's last event
                 e.executionId = 0
                 let symbol = symbols.symbol(of: e.instrument)
                 session.send(.executionReport) {
@@ -178,7 +179,7 @@ extension SimulatedExchange {
             e.rejectReason = 5   // OrdRejReason 5: unknown order
             if let side = m.valueBytes(tag: FIXTag.side), side.count == 1, let s = Side(rawValue: side[0]) { e.side = s }
         }
-        e.transactTime = Clock.now()
+        if e.transactTime == .zero { e.transactTime = Clock.now() }
         e.executionId = 0
         let symbol = symbols.symbol(of: instrument)
         let report = e
