@@ -237,7 +237,8 @@ extension TradingEngine {
         counters.reconciliationUnrepaired &+= unrepaired
         counters.reconciliationRepairs &+= repairs.count
         for (i, d) in report.differences.enumerated() where i < 50 {
-            note("reconciliation with \(v.name): \(d.kind) order \(d.orderId.rawValue) (venue id \(d.venueOrderId)): local \(d.localStatus) \(d.localQuantity), venue \(d.venueStatus) \(d.venueQuantity) → \(d.repair == .none ? "for an operator" : "\(d.repair)")")
+            let local = d.kind == .unknownOrder ? "none" : "\(d.localStatus) \(d.localQuantity)"
+            note("reconciliation with \(v.name): \(d.kind) order \(d.orderId.rawValue) (venue id \(d.venueOrderId)): local \(local), venue \(d.venueStatus) \(d.venueQuantity) → \(d.repair == .none ? "for an operator" : "\(d.repair)")")
         }
         if report.differences.count > 50 { note("reconciliation with \(v.name): \(report.differences.count - 50) more difference(s)") }
         for var e in repairs {
