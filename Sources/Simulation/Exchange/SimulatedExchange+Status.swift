@@ -102,6 +102,9 @@ extension SimulatedExchange {
     func massStatusRequest(_ m: FIXMessageView, session: FIXSession, account: AccountId) -> FIXApplicationResult {
         if session.configuration.version == .fix42 || !configuration.answersMassStatus { return .unsupportedMessageType }
         if configuration.ignoresStatusRequests { return .accepted }
+        // Orders the session sent before this request (same poll) are in the books but their
+        // reports not yet out: send and remember them first (FIFO, as a venue would).
+        _ = dispatchOutput()
         guard let idBytes = m.valueBytes(tag: FIXTag.massStatusReqID), !idBytes.isEmpty,
               let requestID = FIXInlineText(bytes: idBytes) else {
             return .businessReject(reason: .conditionallyRequiredFieldMissing, tag: FIXTag.massStatusReqID)
@@ -158,6 +161,7 @@ extension SimulatedExchange {
     /// An OrderStatusRequest (H) from the session of `account` (see the design note).
     func orderStatusRequest(_ m: FIXMessageView, session: FIXSession, account: AccountId) -> FIXApplicationResult {
         if configuration.ignoresStatusRequests { return .accepted }
+        _ = dispatchOutput()   // reports of earlier requests first (see massStatusRequest)
         guard let idBytes = m.valueBytes(tag: FIXTag.clOrdID), case .success(let id) = FIXValue.int(idBytes), id > 0 else {
             return .businessReject(reason: .other, tag: FIXTag.clOrdID)
         }
