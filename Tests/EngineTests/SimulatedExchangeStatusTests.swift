@@ -157,6 +157,15 @@ struct SimulatedExchangeStatusTests {
         let unknown = client.await("8")
         #expect(unknown.first?[tag: 39] == "8" && unknown.first?[tag: 103] == "5" && unknown.first?[tag: 11] == "999")
         #expect(client.received.allSatisfy { $0[tag: 35] != "3" }, "no session-level rejects")
+
+        // An order sent just before the request (same read at the exchange) is in the answer,
+        // and its acknowledgement comes first.
+        client.send(.newOrderSingle, Self.order(3, "SPY", price: 94, quantity: 10))
+        client.send(.orderMassStatusRequest) { $0.appendOrderMassStatusRequestBody(requestID: 16) }
+        let answer = client.await("8", count: 4)
+        #expect(answer.first?[tag: 150] == "0" && answer.first?[tag: 11] == "3", "the ack first")
+        #expect(answer.dropFirst().contains { $0[tag: 11] == "3" && $0[tag: 150] == "I" && $0[tag: 911] == "3" },
+                "\(answer.map { "\($0[tag: 11] ?? "-") \($0[tag: 150] ?? "-")" })")
     }
 
     @Test("FIX 4.2: AF is refused as an unsupported message type; H is answered with ExecTransType 3")
