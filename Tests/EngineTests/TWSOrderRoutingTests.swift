@@ -328,6 +328,28 @@ struct TWSOrderRoutingTests {
         #expect(rig.engine.log.contains { $0.contains("order venue ib (TWS) lost") })
     }
 
+    @Test("ctl reconcile on a connected TWS venue asks for open orders and executions again and books a fill it had not heard of")
+    func operatorReconcile() throws {
+        let rig = try Rig(mode: .acknowledge)
+        #expect(rig.ready(), "\(rig.engine.log.suffix(6))")
+        rig.script.post(.new(id: 1, shares: 100, side: .buy))
+        let acked = EndToEndTests.wait(seconds: 10) { rig.script.has(1, .new) }
+        let first = try #require(rig.placedId(0))
+        // The broker fills it, but its execDetails never reach the engine (frames not sent).
+        let price = Double(try #require(rig.book.orders[first]?.price))!
+        _ = rig.book.fill(first, shares: 100, price: price)
+        let answer = rig.engine.perform(.reconcile)
+        let repaired = EndToEndTests.wait(seconds: 10) { rig.script.events(1, .trade).contains { $0.orderStatus == .filled } }
+        let upAgain = EndToEndTests.wait(seconds: 5) { rig.engine.progress.venueConnected }
+        rig.stop()
+        #expect(acked && repaired && upAgain, "\(answer) \(rig.engine.log.suffix(10))")
+        #expect(answer.contains("requested for 2 venue(s)"), "the FIX venue and the TWS venue: \(answer)")
+        #expect(rig.tws.connections == 1, "no reconnect was needed")
+        #expect(rig.tws.frames(id: "5").count == 2 && rig.tws.frames(id: "7").count == 2, "asked at connect and again on request")
+        #expect(rig.position() == Quantity(rawValue: 100 * Self.shares))
+        #expect(rig.link.counters.reconciliations == 2 && rig.link.counters.reconciliationDifferences >= 1)
+    }
+
     @Test("an order TWS lists that this engine never placed is adopted at connect and its later fill is booked live")
     func adoptsAndTracksUnknownOpenOrder() throws {
         let rig = try Rig(mode: .acknowledge, firstId: 1_000, preload: { book in

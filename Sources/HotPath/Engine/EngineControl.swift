@@ -17,6 +17,8 @@ public enum EngineCommand: Sendable {
     case resetKillSwitch
     /// Replace the risk limits (validated off the engine thread; the change is journaled).
     case reloadLimits(RiskLimits)
+    /// Reconcile with every venue now (order status request; see MassStatusReconciliation.swift).
+    case reconcile
 }
 
 /// The hand-over between an operator thread and the engine thread: one request at a time,
@@ -76,6 +78,25 @@ extension TradingEngine {
             risk.reset()
             note("kill switch reset by the operator")
             text = was == .none ? "kill switch was not engaged" : "kill switch reset (was: \(was))"
+        case .reconcile:
+            var started = 0
+            for v in venues where v.tws == nil && v.reconciliation.phase == .idle {
+                v.reconciliation.pending = true
+                started += 1
+            }
+            // TWS venues: open orders and executions again (reqOpenOrders, reqExecutions). The
+            // venue takes no new order until the answers are in (as after a reconnect), so no
+            // order sent meanwhile is judged against a list that predates it.
+            for v in venues {
+                guard let t = v.tws, v.up, !t.reconciling else { continue }
+                v.up = false
+                beginTWSReconciliation(v, t)
+                if t.reconciling { started += 1 } else { v.up = true }
+            }
+            serviceReconciliation(now: now)
+            note("reconciliation requested by the operator")
+            text = "reconciliation requested for \(started) venue(s)" + (started < venues.count ? " (\(venues.count - started) already running)" : "")
+                + "; `status` shows the outcome"
         case .reloadLimits(let limits):
             let problems = risk.problems(replacingWith: limits)
             if !problems.isEmpty {
@@ -107,6 +128,10 @@ extension TradingEngine {
         lines.append("kill switch: \(risk.isKillSwitchEngaged ? "ENGAGED (\(risk.killSwitchCause))" : "off")")
         let t = tickToOrder
         lines.append("tick-to-order: n=\(t.count) p50 \(t.value(atPercentile: 50)) ns p99 \(t.value(atPercentile: 99)) ns max \(t.max) ns")
+        for v in venues where !v.reconciliation.lastSummary.isEmpty || v.reconciliation.phase == .collecting {
+            let state = v.reconciliation.phase == .collecting ? "running (\(v.reconciliation.received) report(s) so far); last: " : ""
+            lines.append("reconciliation \(v.name): \(state)\(v.reconciliation.lastSummary)")
+        }
         if recovery.commands > 0 || recovery.executions > 0 {
             lines.append("recovered at start: \(recovery.commands) commands, \(recovery.executions) reports, \(recovery.openOrdersCancelled) open orders marked cancelled")
         }

@@ -28,6 +28,17 @@ public struct EngineCounters: Sendable, Equatable {
     /// Fills of orders the OMS did not know, adopted from the venue's report.
     public var adoptedFills = 0
     public var badExecutionReports = 0
+    /// Reconciliation runs: requests sent, runs applied, runs left incomplete (timeout,
+    /// dropped session), differences found, those left for an operator, repairs applied.
+    public var reconciliationRequests = 0
+    public var reconciliations = 0
+    public var reconciliationsIncomplete = 0
+    public var reconciliationDifferences = 0
+    public var reconciliationUnrepaired = 0
+    public var reconciliationRepairs = 0
+    /// Status ExecutionReports (ExecType I) received, and those no running request asked for.
+    public var statusReports = 0
+    public var unsolicitedStatusReports = 0
     public init() {}
 }
 

@@ -129,6 +129,9 @@ public struct EngineReport: Sendable {
         out += "fills       : \(c.fills) (\(Int((Double(c.filledQuantity) / 1e8).rounded())) shares)\n"
         out += "rejects     : \(c.riskRejects) by risk, \(c.venueRejects) by the venue, \(c.rejectedNotConnected) while disconnected, \(c.omsRefusals) refused by the OMS (e.g. cancel of a filled order)\n"
         for r in rejectsByReason { out += "              risk \(r.reason): \(r.count)\n" }
+        if c.reconciliationRequests > 0 {
+            out += "reconcile   : \(c.reconciliations) run(s) applied, \(c.reconciliationsIncomplete) incomplete; \(c.reconciliationDifferences) difference(s), \(c.reconciliationRepairs) repair(s), \(c.reconciliationUnrepaired) for an operator\n"
+        }
         out += "kill switch : \(killSwitch)\n"
         out += "positions   :\n"
         out += "  " + Self.pad("symbol", 8) + Self.padLeft("qty", 10) + Self.padLeft("avg px", 12) + Self.padLeft("mark", 12)
@@ -176,6 +179,7 @@ public struct EngineReport: Sendable {
         parts.append("\"risk_rejects\": {" + rejectsByReason.map { "\(Self.jsonString($0.reason)): \($0.count)" }.joined(separator: ", ") + "}")
         parts.append("\"filter_drops\": {" + dropsByReason.map { "\(Self.jsonString($0.reason)): \($0.count)" }.joined(separator: ", ") + "}")
         parts.append("\"venue_rejects\": \(c.venueRejects), \"kill_switch\": \(Self.jsonString(killSwitch))")
+        parts.append("\"reconciliation\": {\"runs\": \(c.reconciliations), \"incomplete\": \(c.reconciliationsIncomplete), \"differences\": \(c.reconciliationDifferences), \"repairs\": \(c.reconciliationRepairs), \"unrepaired\": \(c.reconciliationUnrepaired)}")
         parts.append("\"positions\": [" + positions.map {
             "{\"symbol\": \(Self.jsonString($0.symbol)), \"quantity\": \($0.quantity), \"average_price\": \($0.averagePrice), \"mark\": \($0.mark), \"realized\": \($0.realized), \"unrealized\": \($0.unrealized), \"bought\": \($0.bought), \"sold\": \($0.sold)}"
         }.joined(separator: ", ") + "]")

@@ -171,6 +171,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                                        storeDirectory: spec.orderProtocol == .tws ? nil : configuration.fixStoreDirectory))
         }
         venues = links
+        for v in venues { v.reconciliation.prepare(capacity: omsConfiguration.orderCapacity) }
         do {
             if let directory = configuration.journalDirectory {
                 journalWriter = try JournalWriter(directory: directory, name: "engine")
@@ -193,6 +194,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             // once the session is back and the resent reports are in (a fill that raced
             // the crash must land on a live order, not on one already marked cancelled).
             for v in venues { v.codPending = v.cancelsOnDisconnect }
+            // Then ask the venue what it has (fills or cancels the journal never saw).
+            if recovery.commands > 0 { for v in venues { v.reconciliation.pending = true } }
             self.strategies.resumeOrderIds(after: recovery.highestSequence)
             nextEngineOrder = recovery.highestSequence &+ 1
             if recovery.commands > 0 || recovery.executions > 0, configuration.fixStoreDirectory != nil {
@@ -265,8 +268,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 ei += 1
                 let r = oms.onExecution(e)
                 if r.code == .unknownOrder, e.executionType == .trade {
-                    _ = oms.reconcile(venue: e.venue, openOrders: EmptyCollection<ExecutionEvent>(),
-                                      executions: CollectionOfOne(e), now: e.receiveTime)
+                    _ = oms.applyExecutions(venue: e.venue, CollectionOfOne(e), now: e.receiveTime)
                 }
                 risk.onExecution(e)
                 result.executions += 1
@@ -389,6 +391,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
                 recovery.openOrdersCancelled += n
                 if n > 0 { note("\(n) open order(s) at \(v.name) marked cancelled (the venue cancels on disconnect)") }
             }
+            serviceReconciliation(now: now)
             if mono &- lastSessionTimerNanos >= 100_000_000 {
                 lastSessionTimerNanos = mono
                 for v in venues {
@@ -472,6 +475,7 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
             v.up = false
             risk.onVenueDisconnected(v.id, now: now)
             if v.cancelsOnDisconnect { v.codPending = true }
+            v.reconciliation.pending = v.reconciliation.enabled
         }
         v.link?.close(now: now)
         v.link = nil
@@ -732,8 +736,8 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         if result.code == .unknownOrder && event.executionType == .trade {
             // A fill for an order we lost track of (sent just before a crash, its command
             // never journaled) still changes the position: adopt the order from the report.
-            let report = oms.reconcile(venue: event.venue, openOrders: EmptyCollection<ExecutionEvent>(),
-                                       executions: CollectionOfOne(event), now: event.receiveTime)
+            // (Not `reconcile` with no open orders: that would close every other working order.)
+            let report = oms.applyExecutions(venue: event.venue, CollectionOfOne(event), now: event.receiveTime)
             if report.differences.contains(where: { $0.repair == .adoptedOrder }) {
                 result = OrderEventResult(.applied)
                 counters.adoptedFills &+= 1
@@ -857,7 +861,8 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
     init(engine: TradingEngine<S>, venue: VenueLink) { self.engine = engine; self.venue = venue }
 
     var supportedMessageTypes: [FIXMessageType]? {
-        [.executionReport, .orderCancelReject, .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh, .marketDataRequestReject]
+        [.executionReport, .orderCancelReject, .marketDataSnapshotFullRefresh, .marketDataIncrementalRefresh, .marketDataRequestReject,
+         .businessMessageReject]
     }
 
     func onLogon(_ session: FIXSession) { engine.onLogon(venue) }
@@ -872,6 +877,11 @@ final class EngineSessionApplication<S: EngineStrategies>: FIXApplication {
         case .marketDataRequestReject:
             engine.note("the venue refused the market-data request")
             return .accepted
+        case .businessMessageReject:
+            engine.onBusinessReject(message, venue: venue)
+            return .accepted
+        case .executionReport where FIXOrderMessages.isStatusReport(message):
+            return engine.onStatusReport(message, venue: venue)   // reconciliation answers, never fills
         default:
             break
         }

@@ -28,6 +28,8 @@ final class VenueLink {
     /// Set for a `protocol = tws` venue: orders go over its TWS API session instead of the
     /// FIX session above (which then stays unconnected). See `TWSOrderLink`.
     var tws: TWSOrderLink? = nil
+    /// Status-request reconciliation after a reconnect (MassStatusReconciliation.swift).
+    var reconciliation = VenueReconciliation()
 
     /// Builds the session and its store (a file store in `storeDirectory` — sequence numbers
     /// survive restarts — or store-less memory with a reset at every logon). Cold.

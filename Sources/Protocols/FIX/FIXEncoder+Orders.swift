@@ -194,6 +194,93 @@ extension FIXEncoder {
         return finish()
     }
 
+    // MARK: - Status requests and answers (reconciliation)
+
+    /// Appends the body of an OrderMassStatusRequest (35=AF, FIX 4.3 and later):
+    /// MassStatusReqID (584) = `requestID`, MassStatusReqType (585) = `requestType`
+    /// (`massStatusAllOrders` 7, or `massStatusForSecurity` 1 with `symbol`), Account (1) and
+    /// Symbol (55) when given. FIX 4.2 has no AF (see `appendOrderStatusRequestBody`).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderMassStatusRequestBody(requestID: UInt64, requestType: Int = FIXEncoder.massStatusAllOrders,
+                                                          account: FIXInlineText? = nil, symbol: FIXInlineText? = nil) {
+        append(FIXTag.massStatusReqID, unsigned: requestID)
+        append(FIXTag.massStatusReqType, int: requestType)
+        if let account { append(FIXTag.account, text: account) }
+        if let symbol { append(FIXTag.symbol, text: symbol) }
+    }
+
+    /// MassStatusReqType (585) 7: status for all orders.
+    public static let massStatusAllOrders = 7
+    /// MassStatusReqType (585) 1: status for orders for a security (Symbol required).
+    public static let massStatusForSecurity = 1
+
+    /// Appends the body of an OrderStatusRequest (35=H) for one order: OrderID (37) when
+    /// `venueOrderId` is not 0, ClOrdID (11, required), Account (1) if given, Symbol (55,
+    /// required), Side (54, required), and OrdStatusReqID (790) = `requestID` on FIX 4.4 and
+    /// later (FIX 4.2's H has no such field). The answer is an ExecutionReport with ExecType
+    /// I (ExecTransType 3 on FIX 4.2).
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderStatusRequestBody(orderId: OrderId, venueOrderId: UInt64, side: Side,
+                                                      symbol: FIXInlineText, account: FIXInlineText? = nil,
+                                                      requestID: UInt64) {
+        if venueOrderId != 0 { append(FIXTag.orderID, unsigned: venueOrderId) }
+        append(FIXTag.clOrdID, unsigned: orderId.rawValue)
+        if let account { append(FIXTag.account, text: account) }
+        append(FIXTag.symbol, text: symbol)
+        append(FIXTag.side, char: side.rawValue)
+        if version != .fix42 { append(790, unsigned: requestID) }   // OrdStatusReqID (FIX 4.3+)
+    }
+
+    /// Appends the body of a status ExecutionReport (the venue's answer to AF or H) for
+    /// `event`'s order: OrderID (37; `NONE` when 0), ClOrdID (11) when set, OrigClOrdID (41)
+    /// when set, ExecID (17; `NONE` when 0), ExecType (150) = I — on FIX 4.2 ExecTransType
+    /// (20) = 3 and ExecType = the OrdStatus code (4.2 has no I) —, OrdStatus (39),
+    /// OrdRejReason (103) when rejected, Symbol (55) if given, Side (54), OrderQty (38),
+    /// Price (44) if non-zero, LeavesQty (151), CumQty (14), AvgPx (6), TransactTime (60) if
+    /// set, and on FIX 4.4 and later MassStatusReqID (584) and OrdStatusReqID (790) (the
+    /// request's text, echoed), TotNumReports (911) and LastRptRequested (912) when given.
+    /// Text (58) if given.
+    ///
+    /// Thread: the owner. No allocation. O(message length).
+    @inlinable
+    public mutating func appendOrderStatusReportBody(_ event: ExecutionEvent, symbol: FIXInlineText?,
+                                                     massStatusRequestID: FIXInlineText? = nil,
+                                                     orderStatusRequestID: FIXInlineText? = nil,
+                                                     totalReports: Int? = nil, lastReport: Bool? = nil,
+                                                     text: FIXInlineText? = nil) {
+        if event.venueOrderId == 0 { append(FIXTag.orderID, ascii: "NONE") } else { append(FIXTag.orderID, unsigned: event.venueOrderId) }
+        if event.orderId != .none { append(FIXTag.clOrdID, unsigned: event.orderId.rawValue) }
+        if event.originalOrderId != .none { append(FIXTag.origClOrdID, unsigned: event.originalOrderId.rawValue) }
+        if event.executionId == 0 { append(FIXTag.execID, ascii: "NONE") } else { append(FIXTag.execID, unsigned: event.executionId) }
+        if version == .fix42 {
+            append(FIXTag.execTransType, char: 0x33)              // status
+            append(FIXTag.execType, char: event.orderStatus.rawValue)
+        } else {
+            append(FIXTag.execType, char: ExecutionType.orderStatus.rawValue)
+        }
+        append(FIXTag.ordStatus, char: event.orderStatus.rawValue)
+        if event.orderStatus == .rejected { append(FIXTag.ordRejReason, int: Int64(event.rejectReason)) }
+        if let symbol { append(FIXTag.symbol, text: symbol) }
+        append(FIXTag.side, char: event.side.rawValue)
+        append(FIXTag.orderQty, quantity: event.orderQuantity)
+        if event.price != .zero { append(FIXTag.price, price: event.price) }
+        append(FIXTag.leavesQty, quantity: event.leavesQuantity)
+        append(FIXTag.cumQty, quantity: event.cumulativeQuantity)
+        append(FIXTag.avgPx, price: event.averagePrice)
+        if event.transactTime != .zero { append(FIXTag.transactTime, timestamp: event.transactTime) }
+        if version != .fix42 {
+            if let massStatusRequestID { append(FIXTag.massStatusReqID, text: massStatusRequestID) }
+            if let orderStatusRequestID { append(790, text: orderStatusRequestID) }
+            if let totalReports { append(911, int: totalReports) }          // TotNumReports
+            if let lastReport { append(912, bool: lastReport) }             // LastRptRequested
+        }
+        if let text { append(FIXTag.text, text: text) }
+    }
+
     // MARK: - Helpers
 
     /// OrdType (40), Price (44) and StopPx (99) when the type has them, TimeInForce (59).

@@ -273,6 +273,47 @@ public enum FIXOrderMessages {
         return .success(e)
     }
 
+    // MARK: - Status answers (reconciliation)
+
+    /// Whether an ExecutionReport answers a status request (ExecType I, FIX 4.2
+    /// ExecTransType 3, or MassStatusReqID 584 / OrdStatusReqID 790 present) rather than
+    /// reporting a live change. O(1) tag lookups, no allocation.
+    @inlinable
+    public static func isStatusReport(_ m: FIXMessageView) -> Bool {
+        guard m.messageType == .executionReport else { return false }
+        if let t = m.valueBytes(tag: FIXTag.execType), t.count == 1, t[0] == ExecutionType.orderStatus.rawValue { return true }
+        if let t = m.valueBytes(tag: FIXTag.execTransType), t.count == 1, t[0] == 0x33 { return true }
+        return m.contains(FIXTag.massStatusReqID) || m.contains(790)
+    }
+
+    /// A status ExecutionReport (the answer to OrderMassStatusRequest AF or
+    /// OrderStatusRequest H) as a `FIXStatusReport`: the event as `decodeExecutionReport`
+    /// gives it (`.orderStatus` with `.statusResponse`; on FIX 4.2 from ExecTransType 3),
+    /// plus MassStatusReqID (584) and OrdStatusReqID (790) as ids (see `venueIdentifier`;
+    /// 0 when absent), TotNumReports (911, ≥ 0; -1 when absent) and LastRptRequested (912).
+    /// A report that is not a status answer is `.badValue(tag: 150)`.
+    ///
+    /// Thread: the caller's. No allocation. O(fields read).
+    public static func decodeStatusReport(_ m: FIXMessageView, symbols: borrowing FIXSymbolTable, venue: VenueId,
+                                          receiveTime: Timestamp) -> Result<FIXStatusReport, FIXOrderMessageError> {
+        guard isStatusReport(m) else { return .failure(.badValue(tag: FIXTag.execType)) }
+        let event: ExecutionEvent
+        switch decodeExecutionReport(m, symbols: symbols, venue: venue, receiveTime: receiveTime) {
+        case .success(let e): event = e
+        case .failure(let error): return .failure(error)
+        }
+        var f = FIXOrderFieldReader(m)
+        var report = FIXStatusReport(event: event)
+        report.event.executionType = .orderStatus
+        report.event.flags |= ExecutionFlags.statusResponse.rawValue
+        report.massStatusRequestID = f.venueId(FIXTag.massStatusReqID, required: false)
+        report.orderStatusRequestID = f.venueId(Self.ordStatusReqIDTag, required: false)
+        if let total = f.int(Self.totNumReportsTag, required: false, in: 0...Int64(Int32.max)) { report.totalReports = Int(total) }
+        report.isLastReport = f.flag(Self.lastRptRequestedTag)
+        if let error = f.error { return .failure(error) }
+        return .success(report)
+    }
+
     // MARK: - Tags FIXTag does not name yet
 
     /// ExecRefID: the ExecID a bust or correction refers to.
@@ -281,6 +322,10 @@ public enum FIXOrderMessages {
     static let ordStatusReqIDTag = 790
     /// LastLiquidityInd: 1 added liquidity, 2 removed, 3 routed out.
     static let lastLiquidityIndTag = 851
+    /// TotNumReports: how many reports answer the request (FIX 4.4+).
+    static let totNumReportsTag = 911
+    /// LastRptRequested: Y on the last report answering the request (FIX 4.4+).
+    static let lastRptRequestedTag = 912
 
     // MARK: - Id mapping
 
@@ -417,5 +462,29 @@ struct FIXOrderFieldReader {
         case .success(let value): return value
         case .failure: fail(.badValue(tag: tag)); return false
         }
+    }
+}
+
+/// A venue's status answer (ExecutionReport with ExecType I) with the request bookkeeping
+/// an `ExecutionEvent` has no room for. Trivially copyable.
+@frozen
+public struct FIXStatusReport: Sendable, BitwiseCopyable {
+    /// The order's state as the venue has it (`.orderStatus`, `.statusResponse` set).
+    public var event: ExecutionEvent
+    /// MassStatusReqID (584) as a venue id (decimal as is, else hashed), 0 when absent.
+    public var massStatusRequestID: UInt64 = 0
+    /// OrdStatusReqID (790) likewise, 0 when absent.
+    public var orderStatusRequestID: UInt64 = 0
+    /// TotNumReports (911), -1 when absent. 0 means the venue has no order to report (the
+    /// report then names none).
+    public var totalReports = -1
+    /// LastRptRequested (912) = Y.
+    public var isLastReport = false
+
+    public init(event: ExecutionEvent) { self.event = event }
+
+    /// Whether the report stands for an order (not the single "no orders" answer). O(1).
+    @inlinable public var namesAnOrder: Bool {
+        totalReports != 0 && (event.orderId != .none || event.venueOrderId != 0)
     }
 }

@@ -42,6 +42,17 @@ public struct SimulatedExchangeConfiguration: Sendable {
     public var replay: RecordedReplaySource? = nil
     /// Longest sleep of the exchange thread when idle (it never spins).
     public var idleSleepNanos = 100_000
+    /// Cancel a client's resting orders when its session ends (cancel-on-disconnect). Off:
+    /// they keep working and may fill while the client is away (reconciliation tests).
+    public var cancelOnDisconnect = true
+    /// How long a finished order is still reported to an OrderMassStatusRequest (s).
+    public var finishedOrderMemorySeconds: Int64 = 300
+    /// Accept OrderMassStatusRequest and OrderStatusRequest but never answer them (a venue
+    /// that loses requests; tests of the requester's timeout).
+    public var ignoresStatusRequests = false
+    /// Serve OrderMassStatusRequest; false refuses it as an unsupported message type (a
+    /// venue without AF: the requester falls back to OrderStatusRequest per order).
+    public var answersMassStatus = true
 
     public init() {}
 }
@@ -98,6 +109,13 @@ public final class SimulatedExchange: @unchecked Sendable {
     var replayState: RecordedReplayState? = nil
     /// Sessions subscribed to FIX market data (MarketDataRequest), with their MDReqID.
     var marketDataSubscribers: [(session: Int, requestID: FIXInlineText)] = []
+    /// Every client order's latest state by account and ClOrdID (status requests), with
+    /// the time it finished (zero while working); see SimulatedExchange+Status.swift.
+    var clientOrders: [UInt32: [UInt64: (state: ExecutionEvent, finished: Timestamp)]] = [:]
+    /// When each client account's session last ended.
+    var clientSessionEnded: [UInt32: Timestamp] = [:]
+    /// Actions queued by other threads (`enqueue`), run on the exchange thread.
+    let queuedActions = Mutex<[SimulatedExchangeAction]>([])
 
     public init(configuration: SimulatedExchangeConfiguration) {
         self.configuration = configuration
@@ -218,6 +236,7 @@ public final class SimulatedExchange: @unchecked Sendable {
     /// One pass: accept, read sessions, advance the markets, publish. Returns work done.
     func iterate() -> Int {
         var work = acceptConnections()
+        work += runQueuedActions()
         work += readPending()
         let now = Clock.now()
         for i in 0..<links.count {
@@ -389,11 +408,15 @@ public final class SimulatedExchange: @unchecked Sendable {
         let now = Clock.now()
         var touched = 0 as UInt64
         for var e in output.executions {
-            guard let s = accountSession[e.account.rawValue], let link = links[s], link.isOpen else { continue }
+            guard let s = accountSession[e.account.rawValue] else { continue }
             // Each market numbers its trades and orders from 1; the exchange's ExecIDs and
             // OrderIDs must be unique across its books (clients deduplicate fills by ExecID).
             e.executionId = Self.exchangeWide(e.executionId, instrument: e.instrument)
             e.venueOrderId = Self.exchangeWide(e.venueOrderId, instrument: e.instrument)
+            // The exchange's own books: what the client is told below or not (disconnected).
+            rememberClientOrder(e, now: now)
+            if e.executionType == .trade && links[s]?.isOpen != true { countClientFill(e) }
+            guard let link = links[s], link.isOpen else { continue }
             guard let symbol = symbols.symbol(of: e.instrument) else { continue }
             if ExecutionFlags(rawValue: e.flags).contains(.cancelRejected) {
                 let responseTo: UInt8 = e.executionType == .replaced || e.originalOrderId != .none && e.orderStatus != .canceled ? 0x32 : 0x31
@@ -402,14 +425,7 @@ public final class SimulatedExchange: @unchecked Sendable {
                 link.session.send(.executionReport) { $0.appendExecutionReportBody(e, symbol: symbol) }
                 if e.executionType == .trade {
                     clientFills.add(1, ordering: .relaxed)
-                    let i = Int(e.instrument.rawValue), a = e.account.rawValue
-                    if clientBought[a] == nil {
-                        clientBought[a] = Array(repeating: 0, count: markets.count)
-                        clientSold[a] = Array(repeating: 0, count: markets.count)
-                    }
-                    if i < markets.count {
-                        if e.side == .buy { clientBought[a]![i] &+= e.lastQuantity.rawValue } else { clientSold[a]![i] &+= e.lastQuantity.rawValue }
-                    }
+                    countClientFill(e)
                 }
             }
             touched |= 1 << UInt64(s & 63)
@@ -481,12 +497,20 @@ final class ExchangeApplication: FIXApplication {
         self.account = account
     }
 
-    var supportedMessageTypes: [FIXMessageType]? { [.newOrderSingle, .orderCancelRequest, .orderCancelReplaceRequest, .marketDataRequest] }
+    var supportedMessageTypes: [FIXMessageType]? {
+        [.newOrderSingle, .orderCancelRequest, .orderCancelReplaceRequest, .marketDataRequest,
+         .orderMassStatusRequest, .orderStatusRequest]
+    }
 
     func onLogon(_ session: FIXSession) { exchange.note("session \(session.configuration.targetCompID) logged on") }
 
     func onLogout(_ session: FIXSession) {
+        exchange.clientSessionEnded[account.rawValue] = Clock.now()
         // Cancel-on-disconnect: the client's resting orders leave the book with it.
+        guard exchange.configuration.cancelOnDisconnect else {
+            exchange.note("session \(session.configuration.targetCompID) logged out; its orders keep working")
+            return
+        }
         exchange.note("session \(session.configuration.targetCompID) logged out; cancelling its orders")
         exchange.cancelAll(account: account)
     }
@@ -506,6 +530,10 @@ final class ExchangeApplication: FIXApplication {
                                                                        venue: .none, receiveTime: now)
         case .marketDataRequest:
             return exchange.marketDataRequest(message, session: session)
+        case .orderMassStatusRequest:
+            return exchange.massStatusRequest(message, session: session, account: account)
+        case .orderStatusRequest:
+            return exchange.orderStatusRequest(message, session: session, account: account)
         default:
             return .unsupportedMessageType
         }
@@ -566,6 +594,11 @@ extension SimulatedExchange {
                 c.createdTime = Clock.now()
                 markets[m].submit(c, into: &output)
             }
+        }
+        let now = Clock.now()
+        for var e in output.executions[first...] {   // the exchange's books still know
+            e.venueOrderId = Self.exchangeWide(e.venueOrderId, instrument: e.instrument)
+            rememberClientOrder(e, now: now)
         }
         output.executions.removeSubrange(first...)   // nobody to tell; the feed still shows the book change
     }

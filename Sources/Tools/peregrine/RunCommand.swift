@@ -178,6 +178,7 @@ struct RunCommand: ParsableCommand {
         case "positions": return engine.perform(.positions)
         case "kill": return engine.perform(.killSwitch)
         case "reset": return engine.perform(.resetKillSwitch)
+        case "reconcile": return engine.perform(.reconcile)
         case "reload-limits":
             var p = parsed
             if words.count > 1 { p.riskFile = words[1] }
