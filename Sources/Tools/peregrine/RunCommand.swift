@@ -52,6 +52,13 @@ struct RunCommand: ParsableCommand {
         if check {
             print("configuration \(config): OK")
             print("  symbols \(engineConfiguration.symbols.joined(separator: ", ")); venue \(engineConfiguration.orderEntry) as \(engineConfiguration.senderCompID)->\(engineConfiguration.targetCompID) (\(engineConfiguration.fixVersion)); feed \(engineConfiguration.feed)")
+            for v in engineConfiguration.additionalVenues {
+                let how = v.orderProtocol == .tws ? "TWS API, client id \(v.twsClientId), account \(v.accountName)"
+                                                  : "\(v.senderCompID)->\(v.targetCompID) (\(v.fixVersion))\(v.tls != nil ? ", TLS" : "")"
+                print("  venue \(v.name): \(v.orderEntry) \(how)")
+            }
+            if !engineConfiguration.routes.isEmpty { print("  routing rules: \(engineConfiguration.routes.count) (first match; otherwise the primary venue)") }
+            print("  model \(parsed.modelFile.map { "\($0), checked every \(parsed.modelWatchSeconds) s" } ?? "built-in sample")")
             print("  journal \(engineConfiguration.journalDirectory ?? "off"), FIX store \(engineConfiguration.fixStoreDirectory ?? "memory (reset on logon)"), recover \(engineConfiguration.recoverFromJournal)")
             print("  risk limits: \(parsed.riskFile ?? "built-in demo limits")")
             for line in limits.effectiveConfiguration { print("    \(line)") }
