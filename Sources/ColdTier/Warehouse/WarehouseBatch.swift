@@ -36,6 +36,8 @@ struct WarehouseBatch {
     var lastFileIndex: UInt64 = 0
     var lastOffset = 0
     var lastTimestamp: Int64 = 0
+    /// Journal time of the first record added.
+    var firstTimestamp: Int64 = 0
     private var lastFilePath = ""
 
     var isEmpty: Bool { recordCount == 0 }
@@ -45,6 +47,7 @@ struct WarehouseBatch {
         lastSequence = record.sequence
         lastOffset = record.offset
         lastTimestamp = record.timestamp.nanosecondsSinceEpoch
+        if recordCount == 1 { firstTimestamp = lastTimestamp }
         if record.file != lastFilePath {
             lastFilePath = record.file
             lastFileIndex = WarehouseText.fileIndex(ofPath: record.file)

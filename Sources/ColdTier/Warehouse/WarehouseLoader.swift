@@ -16,6 +16,14 @@ public struct WarehouseProgress: Sendable {
     public var lastSequence: UInt64 = 0
     /// Journal timestamp of the last committed record, ns since the epoch.
     public var lastRecordTimeNanos: Int64 = 0
+    /// Journal timestamp of the first record of the last committed batch (its oldest).
+    public var lastBatchFirstRecordTimeNanos: Int64 = 0
+    /// Records in the last committed batch.
+    public var lastBatchRecords = 0
+    /// Wall time (ns since the epoch) when the last batch's COMMIT returned: from then on
+    /// its rows are visible to other sessions. `lastCommitNanos - lastBatchFirstRecordTimeNanos`
+    /// is the batch's journal-append → row-visible lag for its oldest record.
+    public var lastCommitNanos: Int64 = 0
     /// Wall time now minus the last committed record's journal time (0 before any).
     public var lagNanos: Int64 = 0
     /// Wall time since the run started.
@@ -208,6 +216,9 @@ public final class WarehouseLoader {
                 progress.batchesCommitted += 1
                 progress.lastSequence = batch.lastSequence
                 progress.lastRecordTimeNanos = batch.lastTimestamp
+                progress.lastBatchFirstRecordTimeNanos = batch.firstTimestamp
+                progress.lastBatchRecords = batch.recordCount
+                progress.lastCommitNanos = WallClock.nowNanos()
             }
             let now = WallClock.nowNanos()
             progress.elapsedNanos = now - started
