@@ -19,13 +19,15 @@
 #                 index), same transaction discipline.
 #    Wall time of each process; after each load the rows are checked (count and sums must equal
 #    the journal's), so a wrong load fails the run instead of producing a figure.
+#    A third side, the server reading the same rows from a binary COPY file itself (no client,
+#    no socket, one transaction), is the ceiling for any client.
 # 4. Lag: `peregrine etl --follow` runs while `peregrine journal synth --rate` appends trades
-#    at a steady pace with the real clock; per committed batch, commit time minus the journal
-#    time of its oldest and newest record (p50/p99 over batches).
+#    at a steady pace with the real clock (a busy and a quiet stream); per committed batch,
+#    commit time minus the journal time of its oldest and newest record (p50/p99 over batches).
 #
 # Output: `name value unit` lines (medians), a `ratio` line and `goal` lines, like
 # scripts/run-bench.sh. Settings: PEREGRINE_BIN (.build/release/peregrine),
-# PEREGRINE_PG_PORT (54339), ETL_BENCH_DIR (a temporary folder, removed at the end).
+# PEREGRINE_PG_PORT (54357; the reconnect tests own 54339 and 54341), ETL_BENCH_DIR (a temporary folder, removed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +58,7 @@ bin="${PEREGRINE_BIN:-.build/release/peregrine}"
 [[ -x "$bin" ]] || { echo "etl-bench: $bin not found; build it first: swift build -c release --product peregrine (or make bench-etl)" >&2; exit 1; }
 command -v psql >/dev/null || { echo "etl-bench: psql not found (apt-get install -y postgresql-client)" >&2; exit 1; }
 
-export PEREGRINE_PG_PORT="${PEREGRINE_PG_PORT:-54339}"
+export PEREGRINE_PG_PORT="${PEREGRINE_PG_PORT:-54357}"
 cluster=scripts/postgres-test-cluster.sh
 work="${ETL_BENCH_DIR:-$(mktemp -d /tmp/etl-bench.XXXXXX)}"
 mkdir -p "$work"
@@ -191,15 +193,16 @@ awk -v l="$loader" -v c="$copy" 'BEGIN {
 # --- end-to-end lag: journal append -> row visible, while a writer appends at a steady rate -
 # Per committed batch (etl --lag-log): commit time minus the journal time of its oldest and
 # newest record. A busy stream (--lag-rate) and a quiet one (--quiet-rate, demo-like), where
-# the loader is mostly caught up and the poll interval (--poll-ms) dominates.
-run_lag() {   # label rate seconds
-    local label=$1 rate=$2 seconds=$3 total database="etl_lag_$1" loaded batches
+# the loader is mostly caught up and the poll interval (--poll-ms, etl's default 20 ms)
+# dominates; then the quiet one again polled every 1 ms.
+run_lag() {   # label rate seconds poll-ms
+    local label=$1 rate=$2 seconds=$3 poll=$4 total database="etl_lag_$1" loaded batches
     total=$((rate * seconds))
     sql postgres -c "CREATE DATABASE $database TEMPLATE etl_template" >/dev/null
     # An empty journal first, so the loader has a file to follow before the writer starts.
     "$bin" journal synth "$work/live_$label" --trades 0 >/dev/null
     : > "$work/lag_$label.txt"
-    "$bin" etl --journal "$work/live_$label" --conninfo "$(db "$database")" --follow --batch "$batch" --poll-interval-ms "$poll_ms" \
+    "$bin" etl --journal "$work/live_$label" --conninfo "$(db "$database")" --follow --batch "$batch" --poll-interval-ms "$poll" \
         --lag-log "$work/lag_$label.txt" --progress-interval 1000 > "$work/$database.log" &
     loader_pid=$!
     sleep 1   # connected and polling before the first append
@@ -216,12 +219,14 @@ run_lag() {   # label rate seconds
     fi
     [[ "$(sql "$database" -c "SELECT count(*) FROM trades")" -eq "$total" ]] || { echo "etl-bench: $database does not hold $total trades" >&2; exit 1; }
     batches=$(wc -l < "$work/lag_$label.txt")
-    echo "# lag ($label): $total trades appended at $rate/s, loaded by etl --follow (poll ${poll_ms} ms) in $batches batches"
+    echo "# lag ($label): $total trades appended at $rate/s, loaded by etl --follow (poll ${poll} ms) in $batches batches"
     echo "etl.lag.$label.oldest_in_batch.p50 $(awk '{ print ($1 - $2) / 1e6 }' "$work/lag_$label.txt" | percentile 50) ms"
     echo "etl.lag.$label.oldest_in_batch.p99 $(awk '{ print ($1 - $2) / 1e6 }' "$work/lag_$label.txt" | percentile 99) ms"
     echo "etl.lag.$label.newest_in_batch.p50 $(awk '{ print ($1 - $3) / 1e6 }' "$work/lag_$label.txt" | percentile 50) ms"
     echo "etl.lag.$label.newest_in_batch.p99 $(awk '{ print ($1 - $3) / 1e6 }' "$work/lag_$label.txt" | percentile 99) ms"
     echo "etl.lag.$label.batch_records.median $(awk '{ print $4 }' "$work/lag_$label.txt" | median) records"
 }
-run_lag busy "$lag_rate" "$lag_seconds"
-run_lag quiet "$quiet_rate" "$lag_seconds"
+run_lag busy "$lag_rate" "$lag_seconds" "$poll_ms"
+run_lag quiet "$quiet_rate" "$lag_seconds" "$poll_ms"
+# The same quiet stream polled every millisecond: what the poll interval costs.
+run_lag quiet_poll1ms "$quiet_rate" "$lag_seconds" 1

@@ -1,5 +1,5 @@
 import Testing
-import PeregrineWarehouse
+@testable import PeregrineWarehouse
 
 /// The binary COPY stream byte for byte (PostgreSQL documentation, "COPY", "Binary Format"),
 /// independent of a server: the integration tests load the same streams into PostgreSQL.
@@ -58,5 +58,27 @@ struct BinaryCopyEncoderTests {
     func empty() {
         #expect(BinaryCopyEncoder(reservingBytes: 0).finished() == Self.header + [0xFF, 0xFF])
         #expect(BinaryCopyEncoder().finished() == Self.header + [0xFF, 0xFF])
+    }
+
+    @Test("a drained encoder is empty and reused: the next stream holds only the new rows, never bytes of the old")
+    func drainAndReuse() {
+        var encoder = BinaryCopyEncoder(reservingBytes: 0)
+        let big = (0..<5_000).map { Int64($0) * 31 }, small: [Int64] = [42, -7]
+        for (round, values) in [big, small, big, small].enumerated() {
+            for value in values {
+                encoder.beginRow(fieldCount: 8)
+                encoder.appendBigint(value)
+                encoder.appendInteger(Int32(truncatingIfNeeded: value))
+                encoder.appendSmallint(Int16(truncatingIfNeeded: value))
+                encoder.appendBoolean(value % 2 == 0)
+                encoder.appendDouble(Double(value) / 3)
+                encoder.appendNull()
+                encoder.appendText("row \(value) ü")
+                [0x00, 0xFF, UInt8(truncatingIfNeeded: value)].withUnsafeBytes { encoder.appendBytes($0) }
+            }
+            let stream = encoder.drain { Array($0) }
+            #expect(stream == Self.header + values.flatMap(Self.row) + [0xFF, 0xFF], "round \(round)")
+            #expect(encoder.rowCount == 0 && encoder.byteCount == Self.header.count, "empty after draining")
+        }
     }
 }

@@ -13,10 +13,24 @@ extension PostgresConnection {
         return try copyIn(sql, data: encoder.finished())
     }
 
+    /// Streams an encoder's rows as a binary COPY and empties it for reuse (its buffer is
+    /// kept: see `BinaryCopyEncoder.drain`); returns the rows the server stored. The encoder
+    /// is emptied whether or not the COPY succeeds.
+    @discardableResult
+    func copyBinary(into table: String, columns: [String], draining encoder: inout BinaryCopyEncoder) throws -> Int {
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        return try encoder.drain { try copyIn(sql, bytes: $0) }
+    }
+
     /// Runs a `COPY … FROM STDIN` statement, sending `data` (already in the statement's
     /// format) in 1 MiB chunks; returns the rows stored.
     @discardableResult
     public func copyIn(_ sql: String, data: [UInt8]) throws -> Int {
+        try data.withUnsafeBytes { try copyIn(sql, bytes: $0) }
+    }
+
+    /// `copyIn(_:data:)` over borrowed bytes.
+    func copyIn(_ sql: String, bytes raw: UnsafeRawBufferPointer) throws -> Int {
         let connection = try connection(Self.describe(sql))
         let start = PQexec(connection, sql)
         guard PQresultStatus(start) == PGRES_COPY_IN else {
@@ -25,14 +39,12 @@ extension PostgresConnection {
         }
         PQclear(start)
         var sendFailed = false
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = min(Self.copyChunkBytes, raw.count - offset)
-                let pointer = raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
-                if PQputCopyData(connection, pointer, Int32(count)) != 1 { sendFailed = true; return }
-                offset += count
-            }
+        var offset = 0
+        while offset < raw.count {
+            let count = min(Self.copyChunkBytes, raw.count - offset)
+            let pointer = raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+            if PQputCopyData(connection, pointer, Int32(count)) != 1 { sendFailed = true; break }
+            offset += count
         }
         if sendFailed || PQputCopyEnd(connection, nil) != 1 {
             let message = Self.trimmed(String(cString: PQerrorMessage(connection)))

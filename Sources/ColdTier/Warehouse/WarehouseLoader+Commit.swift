@@ -67,13 +67,11 @@ extension WarehouseLoader {
         knownInstruments.formUnion(newInstruments.keys)
     }
 
-    /// COPYs an encoder's rows (if any), leaving it empty: moving the stream out keeps its
-    /// buffer uniquely owned, so finishing it does not copy megabytes.
+    /// COPYs an encoder's rows (if any) straight from its buffer, leaving it empty with its
+    /// room kept for the next batch (no copy of the stream, no fresh megabytes to fault in).
     private func copy(_ table: String, _ columns: [String], _ encoder: inout BinaryCopyEncoder) throws {
         guard encoder.rowCount > 0 else { return }
-        let stream = encoder
-        encoder = BinaryCopyEncoder(reservingBytes: 0)
-        try connection.copyBinary(into: table, columns: columns, stream)
+        try connection.copyBinary(into: table, columns: columns, draining: &encoder)
     }
 
     /// Adds the batch's fills to positions and daily cash flows (one statement each).

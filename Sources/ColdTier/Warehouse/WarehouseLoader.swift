@@ -196,8 +196,10 @@ public final class WarehouseLoader {
             throw WarehouseError(.journal, "\(error)", context: "opening journal '\(options.journalName)' in \(options.journalDirectory)")
         }
         var lastReport = WallClock.nowNanos()
+        // One batch reused (emptied, buffers kept) for every transaction of this stretch.
+        var batch = WarehouseBatch()
         while !shouldStop() {
-            var batch = WarehouseBatch()
+            batch.reset()
             var endOfData = false
             do {
                 while batch.recordCount < options.batchRecords {
