@@ -2,7 +2,7 @@
 # Warehouse loader throughput beside `psql \copy`, and the end-to-end load lag (issue #8).
 #
 #   scripts/etl-bench.sh [--trades N] [--rounds R] [--batch B] [--lag-rate R] [--lag-seconds S]
-#                        [--quiet-rate R] [--poll-ms M] [--keep]
+#                        [--quiet-rate R] [--demo-seconds S (0: skip)] [--poll-ms M] [--keep]
 #   make bench-etl        # release build, then this script
 #
 # 1. `peregrine journal synth` writes a journal of N trade prints (8 instruments, 5 trading
@@ -24,6 +24,7 @@
 # 4. Lag: `peregrine etl --follow` runs while `peregrine journal synth --rate` appends trades
 #    at a steady pace with the real clock (a busy and a quiet stream); per committed batch,
 #    commit time minus the journal time of its oldest and newest record (p50/p99 over batches).
+#    Then the same while the engine itself runs: `peregrine demo` journaling every event.
 #
 # Output: `name value unit` lines (medians), a `ratio` line and `goal` lines, like
 # scripts/run-bench.sh. Settings: PEREGRINE_BIN (.build/release/peregrine),
@@ -37,6 +38,7 @@ batch=50000
 lag_rate=20000
 lag_seconds=10
 quiet_rate=500
+demo_seconds=20
 poll_ms=20
 keep=no
 while [[ $# -gt 0 ]]; do
@@ -47,6 +49,7 @@ while [[ $# -gt 0 ]]; do
         --lag-rate) lag_rate=$2; shift 2 ;;
         --lag-seconds) lag_seconds=$2; shift 2 ;;
         --quiet-rate) quiet_rate=$2; shift 2 ;;
+        --demo-seconds) demo_seconds=$2; shift 2 ;;
         --poll-ms) poll_ms=$2; shift 2 ;;
         --keep) keep=yes; shift ;;
         -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
@@ -63,8 +66,10 @@ cluster=scripts/postgres-test-cluster.sh
 work="${ETL_BENCH_DIR:-$(mktemp -d /tmp/etl-bench.XXXXXX)}"
 mkdir -p "$work"
 loader_pid=""
+demo_pid=""
 cleanup() {
     [[ -n "$loader_pid" ]] && kill "$loader_pid" 2>/dev/null || true
+    [[ -n "$demo_pid" ]] && kill "$demo_pid" 2>/dev/null || true
     bash "$cluster" stop >/dev/null 2>&1 || true
     [[ "$keep" == yes ]] || rm -rf "$work"
 }
@@ -90,7 +95,7 @@ columns="journal_sequence, instrument_id, venue_id, exchange_time_ns, receive_ti
 expected=$(awk -F, '{ n++; p += $6 / 1e6; q += $7 / 1e8; s += $1 } END { printf "%d|%.0f|%.0f|%.0f\n", n, p, q, s }' "$work/trades.csv")
 
 # --- the template: the warehouse schema, applied by the loader itself ----------------------
-sql postgres -c "DROP DATABASE IF EXISTS etl_template" -c "CREATE DATABASE etl_template"
+sql postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS etl_template" -c "CREATE DATABASE etl_template"
 "$bin" etl --journal "$work/empty" --conninfo "$(db etl_template)" >/dev/null
 
 # --- the psql side: the same rows as CSV chunks, one transaction per chunk ------------------
@@ -230,3 +235,40 @@ run_lag busy "$lag_rate" "$lag_seconds" "$poll_ms"
 run_lag quiet "$quiet_rate" "$lag_seconds" "$poll_ms"
 # The same quiet stream polled every millisecond: what the poll interval costs.
 run_lag quiet_poll1ms "$quiet_rate" "$lag_seconds" 1
+
+# The engine itself: `peregrine demo` (simulated exchange, FIX and feed on loopback, the
+# engine trading, its journal thread writing every event) while etl --follow loads the journal.
+lag_summary() {   # label file poll rate-text
+    echo "# lag ($1): $(awk '{ n += $4 } END { print n + 0 }' "$2") records $4, loaded by etl --follow (poll $3 ms) in $(wc -l < "$2") batches"
+    echo "etl.lag.$1.oldest_in_batch.p50 $(awk '{ print ($1 - $2) / 1e6 }' "$2" | percentile 50) ms"
+    echo "etl.lag.$1.oldest_in_batch.p99 $(awk '{ print ($1 - $2) / 1e6 }' "$2" | percentile 99) ms"
+    echo "etl.lag.$1.newest_in_batch.p50 $(awk '{ print ($1 - $3) / 1e6 }' "$2" | percentile 50) ms"
+    echo "etl.lag.$1.newest_in_batch.p99 $(awk '{ print ($1 - $3) / 1e6 }' "$2" | percentile 99) ms"
+}
+if [[ "$demo_seconds" -gt 0 ]]; then
+    sql postgres -c "CREATE DATABASE etl_lag_demo TEMPLATE etl_template" >/dev/null
+    "$bin" demo --seconds "$demo_seconds" --out "$work/demo" > "$work/demo.log" 2>&1 &
+    demo_pid=$!
+    journal_dir=""
+    for _ in $(seq 1 300); do   # the demo makes its run folder and journal at start-up
+        journal_dir=$(ls -d "$work"/demo/run-*/journal 2>/dev/null | head -n 1 || true)
+        [[ -n "$journal_dir" ]] && ls "$journal_dir"/engine-*.pjournal >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    [[ -n "$journal_dir" ]] || { echo "etl-bench: the demo wrote no journal" >&2; cat "$work/demo.log" >&2; exit 1; }
+    : > "$work/lag_demo.txt"
+    "$bin" etl --journal "$journal_dir" --name engine --conninfo "$(db etl_lag_demo)" --follow --batch "$batch" \
+        --poll-interval-ms "$poll_ms" --lag-log "$work/lag_demo.txt" --progress-interval 1000 > "$work/etl_lag_demo.log" &
+    loader_pid=$!
+    wait "$demo_pid" || { demo_pid=""; echo "etl-bench: the demo failed" >&2; tail -n 20 "$work/demo.log" >&2; exit 1; }
+    demo_pid=""
+    journaled=$("$bin" journal cat "$journal_dir" --name engine | tail -n 1 | awk '{ print $2 }')
+    for _ in $(seq 1 100); do
+        [[ "$(awk '{ n += $4 } END { print n + 0 }' "$work/lag_demo.txt")" -ge "$journaled" ]] && break
+        sleep 0.1
+    done
+    kill -TERM "$loader_pid"; wait "$loader_pid" || true; loader_pid=""
+    loaded=$(awk '{ n += $4 } END { print n + 0 }' "$work/lag_demo.txt")
+    [[ "$loaded" -eq "$journaled" ]] || { echo "etl-bench: etl --follow loaded $loaded of the demo's $journaled records" >&2; exit 1; }
+    lag_summary demo "$work/lag_demo.txt" "$poll_ms" "journaled by a ${demo_seconds} s demo run"
+fi
