@@ -57,4 +57,35 @@ struct WarehouseLoaderLagTests {
             previous = batch.commit
         }
     }
+
+    @Test("batches read ahead while the previous COPY drains still land exactly once, in journal order, quarantine included")
+    func readAheadExactlyOnce() throws {
+        let database = try TestDatabase("readahead")
+        defer { database.drop() }
+        let connection = try database.connect()
+        try WarehouseSchema.migrate(connection)
+        // Megabyte-sized COPY streams (10k trades a batch), so the socket is busy long enough
+        // for the next batch to be read during the send; bad prints spread over all batches.
+        let f = try JournalFixture(fileBytes: 4 << 20)
+        let day2 = f.day1 + Nanoseconds.seconds(86_400)
+        for i in 0..<45_000 {
+            let time = (i < 20_000 ? f.day1 : day2) + Nanoseconds.milliseconds(Int64(i))
+            let price = i % 997 == 0 ? -Self.e8 : (100 + Int64(i % 13)) * Self.e8
+            f.trade(UInt32(i % 7 + 1), price: price, quantity: Int64(i % 9 + 1) * Self.e8, at: time)
+        }
+        let loader = WarehouseLoader(connection: connection, options: .init(journalDirectory: f.directory.path, batchRecords: 10_000))
+        var committed: [UInt64] = []
+        let progress = try loader.run(onProgress: { p in if committed.last != p.lastSequence && p.lastSequence > 0 { committed.append(p.lastSequence) } })
+        #expect(committed == [10_000, 20_000, 30_000, 40_000, 45_000], "one transaction per batch of 10k, in order")
+        #expect(progress.recordsLoaded == f.records)
+        #expect(progress.recordsQuarantined == f.quarantined.values.reduce(0, +))
+        #expect(try connection.integer("SELECT count(*) FROM trades") == Int64(f.trades))
+        #expect(try connection.integer("SELECT count(DISTINCT journal_sequence) FROM trades") == Int64(f.trades))
+        #expect(try connection.integer("SELECT sum(price_e8) FROM trades") == f.tradePriceSum)
+        #expect(try connection.integer("SELECT sum(quantity_e8) FROM trades") == f.tradeQuantitySum)
+        #expect(try connection.integer("SELECT count(*) FROM quarantine") == Int64(f.quarantined.values.reduce(0, +)))
+        #expect(try connection.integer("SELECT sequence FROM journal_positions") == Int64(f.records))
+        let again = try WarehouseLoader(connection: database.connect(), options: .init(journalDirectory: f.directory.path, batchRecords: 10_000)).run()
+        #expect(again.recordsLoaded == 0)
+    }
 }
