@@ -45,7 +45,7 @@ bench-malloc: deps
 
 ## bench-etl: warehouse loader rows/s beside `psql \copy` of the same rows (interleaved rounds,
 ## medians) and the journal-append → row-visible lag of `etl --follow`, on a throwaway
-## PostgreSQL cluster (about 2 minutes after the build). Options: scripts/etl-bench.sh --help.
+## PostgreSQL cluster (about 3 minutes after the build). Options: scripts/etl-bench.sh --help.
 bench-etl: deps
 	$(SWIFT) build -c release --product peregrine $(SWIFT_BUILD_FLAGS)
 	bash scripts/etl-bench.sh
