@@ -3,7 +3,7 @@ SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 BENCH_DIR := Benchmarks
 
-.PHONY: demo test build release deps bench-quick bench bench-malloc clean
+.PHONY: demo test build release deps bench-quick bench bench-malloc bench-etl clean
 
 ## demo: install what is missing, build in release mode, run the end-to-end demo.
 demo: deps release
@@ -42,6 +42,13 @@ bench: deps
 ## bench-malloc: ordo-one/benchmark malloc counts (thresholds: zero on the hot path).
 bench-malloc: deps
 	cd $(BENCH_DIR) && $(SWIFT) package --allow-writing-to-package-directory benchmark --target SubstrateBenchmarks --no-progress
+
+## bench-etl: warehouse loader rows/s beside `psql \copy` of the same rows (interleaved rounds,
+## medians) and the journal-append → row-visible lag of `etl --follow`, on a throwaway
+## PostgreSQL cluster (about 3 minutes after the build). Options: scripts/etl-bench.sh --help.
+bench-etl: deps
+	$(SWIFT) build -c release --product peregrine $(SWIFT_BUILD_FLAGS)
+	bash scripts/etl-bench.sh
 
 clean:
 	rm -rf .build $(BENCH_DIR)/.build

@@ -3,8 +3,11 @@ import PeregrineCore
 extension WarehouseLoader {
     /// Writes one batch and the journal position in one transaction. On failure the
     /// transaction is rolled back (or dies with the connection) and the in-memory caches
-    /// that may reflect it are dropped.
-    func commit(_ batch: inout WarehouseBatch, previousSequence: UInt64, batchNumber: Int) throws {
+    /// that may reflect it are dropped. `whileSending` is called while COPY data is still
+    /// on its way to the server (see `PostgresConnection.copyIn(_:bytes:whileSending:)`);
+    /// it must not touch this connection.
+    func commit(_ batch: inout WarehouseBatch, previousSequence: UInt64, batchNumber: Int,
+                whileSending: (() -> Bool)? = nil) throws {
         var newPartitions: Set<PartitionDay> = []
         var newInstruments: [UInt32: Int64] = [:]
         do {
@@ -28,19 +31,19 @@ extension WarehouseLoader {
                 try ledger.load(batch.referencedOrderIds, from: connection)
                 flow = batch.encodeOrderFlow(ledger: ledger)
             }
-            try copy("orders", WarehouseTables.orders, &flow.orders)
-            try copy("order_commands", WarehouseTables.orderCommands, &flow.orderCommands)
-            try copy("executions", WarehouseTables.executions, &flow.executions)
-            try copy("trades", WarehouseTables.trades, &batch.trades)
-            try copy("quotes", WarehouseTables.quotes, &batch.quotes)
-            try copy("depth", WarehouseTables.depth, &batch.depth)
-            try copy("bars", WarehouseTables.bars, &batch.bars)
-            try copy("market_status", WarehouseTables.marketStatus, &batch.marketStatus)
-            try copy("risk_decisions", WarehouseTables.riskDecisions, &batch.riskDecisions)
-            try copy("filter_drops", WarehouseTables.filterDrops, &batch.filterDrops)
-            try copy("raw_messages", WarehouseTables.rawMessages, &batch.rawMessages)
-            try copy("configuration_changes", WarehouseTables.configurationChanges, &batch.configurationChanges)
-            try copy("quarantine", WarehouseTables.quarantine, &batch.quarantine)
+            try copy("orders", WarehouseTables.orders, &flow.orders, whileSending)
+            try copy("order_commands", WarehouseTables.orderCommands, &flow.orderCommands, whileSending)
+            try copy("executions", WarehouseTables.executions, &flow.executions, whileSending)
+            try copy("trades", WarehouseTables.trades, &batch.trades, whileSending)
+            try copy("quotes", WarehouseTables.quotes, &batch.quotes, whileSending)
+            try copy("depth", WarehouseTables.depth, &batch.depth, whileSending)
+            try copy("bars", WarehouseTables.bars, &batch.bars, whileSending)
+            try copy("market_status", WarehouseTables.marketStatus, &batch.marketStatus, whileSending)
+            try copy("risk_decisions", WarehouseTables.riskDecisions, &batch.riskDecisions, whileSending)
+            try copy("filter_drops", WarehouseTables.filterDrops, &batch.filterDrops, whileSending)
+            try copy("raw_messages", WarehouseTables.rawMessages, &batch.rawMessages, whileSending)
+            try copy("configuration_changes", WarehouseTables.configurationChanges, &batch.configurationChanges, whileSending)
+            try copy("quarantine", WarehouseTables.quarantine, &batch.quarantine, whileSending)
             try applyTotals(flow.totals)
             let updated = try connection.query("""
                 INSERT INTO journal_positions AS p (journal_name, file_index, file_offset, sequence, records_loaded)
@@ -67,13 +70,12 @@ extension WarehouseLoader {
         knownInstruments.formUnion(newInstruments.keys)
     }
 
-    /// COPYs an encoder's rows (if any), leaving it empty: moving the stream out keeps its
-    /// buffer uniquely owned, so finishing it does not copy megabytes.
-    private func copy(_ table: String, _ columns: [String], _ encoder: inout BinaryCopyEncoder) throws {
+    /// COPYs an encoder's rows (if any) straight from its buffer, leaving it empty with its
+    /// room kept for the next batch (no copy of the stream, no fresh megabytes to fault in).
+    private func copy(_ table: String, _ columns: [String], _ encoder: inout BinaryCopyEncoder,
+                      _ whileSending: (() -> Bool)?) throws {
         guard encoder.rowCount > 0 else { return }
-        let stream = encoder
-        encoder = BinaryCopyEncoder(reservingBytes: 0)
-        try connection.copyBinary(into: table, columns: columns, stream)
+        try connection.copyBinary(into: table, columns: columns, draining: &encoder, whileSending: whileSending)
     }
 
     /// Adds the batch's fills to positions and daily cash flows (one statement each).

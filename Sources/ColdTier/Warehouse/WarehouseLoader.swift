@@ -16,6 +16,14 @@ public struct WarehouseProgress: Sendable {
     public var lastSequence: UInt64 = 0
     /// Journal timestamp of the last committed record, ns since the epoch.
     public var lastRecordTimeNanos: Int64 = 0
+    /// Journal timestamp of the first record of the last committed batch (its oldest).
+    public var lastBatchFirstRecordTimeNanos: Int64 = 0
+    /// Records in the last committed batch.
+    public var lastBatchRecords = 0
+    /// Wall time (ns since the epoch) when the last batch's COMMIT returned: from then on
+    /// its rows are visible to other sessions. `lastCommitNanos - lastBatchFirstRecordTimeNanos`
+    /// is the batch's journal-append → row-visible lag for its oldest record.
+    public var lastCommitNanos: Int64 = 0
     /// Wall time now minus the last committed record's journal time (0 before any).
     public var lagNanos: Int64 = 0
     /// Wall time since the run started.
@@ -188,8 +196,34 @@ public final class WarehouseLoader {
             throw WarehouseError(.journal, "\(error)", context: "opening journal '\(options.journalName)' in \(options.journalDirectory)")
         }
         var lastReport = WallClock.nowNanos()
+        // Two batches reused (emptied, buffers kept) for every transaction of this stretch:
+        // while one's COPY data drains to the server, the next is read and encoded into the
+        // other (`prefetch`), so the client's work overlaps the server's instead of
+        // alternating with it. Prefetched records are only ever committed by the next
+        // batch's own transaction; a failed or stopped run drops them with the reader and
+        // resumes after the committed position, as before.
+        var batch = WarehouseBatch()
+        var next = WarehouseBatch()
+        var prefetchError: (any Error)?
+        let batchRecords = options.batchRecords
+        let prefetch = { () -> Bool in
+            guard prefetchError == nil, next.recordCount < batchRecords else { return false }
+            do {
+                for _ in 0..<1024 where next.recordCount < batchRecords {
+                    guard let record = try reader.next() else { return false }
+                    if record.sequence <= lastLoaded { continue }
+                    next.add(record)
+                }
+            } catch {
+                prefetchError = error
+                return false
+            }
+            return true
+        }
         while !shouldStop() {
-            var batch = WarehouseBatch()
+            if let error = prefetchError {
+                throw WarehouseError(.journal, "\(error)", context: "reading journal '\(options.journalName)' after sequence \(lastLoaded)")
+            }
             var endOfData = false
             do {
                 while batch.recordCount < options.batchRecords {
@@ -201,30 +235,38 @@ public final class WarehouseLoader {
                 throw WarehouseError(.journal, "\(error)", context: "reading journal '\(options.journalName)' after sequence \(lastLoaded)")
             }
             if !batch.isEmpty {
-                try commit(&batch, previousSequence: lastLoaded, batchNumber: progress.batchesCommitted + 1)
+                try commit(&batch, previousSequence: lastLoaded, batchNumber: progress.batchesCommitted + 1, whileSending: prefetch)
                 lastLoaded = batch.lastSequence
                 progress.recordsLoaded += batch.recordCount
                 progress.recordsQuarantined += batch.quarantineCount
                 progress.batchesCommitted += 1
                 progress.lastSequence = batch.lastSequence
                 progress.lastRecordTimeNanos = batch.lastTimestamp
+                progress.lastBatchFirstRecordTimeNanos = batch.firstTimestamp
+                progress.lastBatchRecords = batch.recordCount
+                progress.lastCommitNanos = WallClock.nowNanos()
             }
             let now = WallClock.nowNanos()
             progress.elapsedNanos = now - started
             progress.lagNanos = progress.lastRecordTimeNanos > 0 ? max(0, now - progress.lastRecordTimeNanos) : 0
-            let becameIdle = endOfData && !progress.caughtUp
-            progress.caughtUp = endOfData
+            // Caught up: the journal's end was reached and nothing arrived while committing.
+            let drained = endOfData && next.isEmpty
+            let becameIdle = drained && !progress.caughtUp
+            progress.caughtUp = drained
             if !batch.isEmpty || becameIdle || now - lastReport >= 1_000_000_000 {
                 while let record = try? head.next() { progress.journalHeadSequence = max(progress.journalHeadSequence, record.sequence) }
-                if endOfData { progress.journalHeadSequence = max(progress.journalHeadSequence, lastLoaded) }
+                if drained { progress.journalHeadSequence = max(progress.journalHeadSequence, lastLoaded) }
                 onProgress(progress)
                 lastReport = now
             }
             if let maxBatches = options.maxBatches, progress.batchesCommitted >= maxBatches { break }
-            if endOfData {
+            if drained {
                 if !options.follow { break }
                 if batch.isEmpty { WallClock.sleep(milliseconds: options.pollIntervalMillis) }
             }
+            // The prefetched records start the next batch; this one is emptied for reuse.
+            swap(&batch, &next)
+            next.reset()
         }
     }
 }

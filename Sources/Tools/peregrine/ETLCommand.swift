@@ -41,6 +41,12 @@ struct ETLCommand: ParsableCommand {
     @Option(name: .long, help: "Records per transaction.")
     var batch: Int = 50_000
 
+    @Option(name: .long, help: "With --follow: milliseconds to sleep between polls once caught up (bounds the load lag from below).")
+    var pollIntervalMs: Int = 20
+
+    @Option(name: .long, help: "Append one line per committed batch to this file: commit time, journal time of its first and last record (ns since the epoch) and its record count (the end-to-end lag measurement).")
+    var lagLog: String?
+
     @Flag(name: .long, help: "Print the ODS violations report at the end.")
     var report = false
 
@@ -58,6 +64,7 @@ struct ETLCommand: ParsableCommand {
 
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive (got \(batch))") }
+        guard pollIntervalMs >= 0 else { throw ValidationError("--poll-interval-ms must not be negative (got \(pollIntervalMs))") }
         guard progressInterval >= 0 else { throw ValidationError("--progress-interval must not be negative (got \(progressInterval))") }
         guard retryMaxAttempts >= -1 else { throw ValidationError("--retry-max-attempts must be -1 (never give up) or more (got \(retryMaxAttempts))") }
         guard retryInitialMs > 0, retryMaxMs >= retryInitialMs else {
@@ -80,7 +87,8 @@ struct ETLCommand: ParsableCommand {
             let applied = try WarehouseSchema.migrate(connection)
             if !applied.isEmpty { Self.say("etl: applied schema migrations \(applied.map(String.init).joined(separator: ", "))") }
             let loader = WarehouseLoader(connection: connection, options: .init(
-                journalDirectory: journal, journalName: name, batchRecords: batch, follow: follow, retry: retry))
+                journalDirectory: journal, journalName: name, batchRecords: batch, follow: follow,
+                pollIntervalMillis: pollIntervalMs, retry: retry))
             if let position = try loader.committedPosition() {
                 Self.say("etl: resuming '\(name)' after sequence \(position.sequence) (file \(position.fileIndex))")
             }
@@ -88,11 +96,22 @@ struct ETLCommand: ParsableCommand {
             loader.onReconnect = { position in
                 Self.say("etl: reconnected; resuming after sequence \(position?.sequence ?? 0) (as committed in journal_positions)")
             }
+            var lagFile: UnsafeMutablePointer<FILE>?
+            if let lagLog {
+                guard let file = fopen(lagLog, "a") else { throw ValidationError("cannot write --lag-log \(lagLog): errno \(errno)") }
+                lagFile = file
+            }
+            defer { if let lagFile { fclose(lagFile) } }
+            var batchesLogged = 0
             let intervalNanos = Int64(progressInterval * 1e9)
             var lastPrinted: Int64 = 0
             var lastPrintedRecords = 0
             var wasCaughtUp = false
             let totals = try loader.run(shouldStop: { etlStopRequested.load(ordering: .relaxed) }, onProgress: { progress in
+                if let lagFile, progress.batchesCommitted > batchesLogged {
+                    batchesLogged = progress.batchesCommitted
+                    fputs("\(progress.lastCommitNanos) \(progress.lastBatchFirstRecordTimeNanos) \(progress.lastRecordTimeNanos) \(progress.lastBatchRecords)\n", lagFile)
+                }
                 // Throttled: a line per interval, plus one whenever the loader catches up.
                 let becameCaughtUp = progress.caughtUp && !wasCaughtUp
                 wasCaughtUp = progress.caughtUp

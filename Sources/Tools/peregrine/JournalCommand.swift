@@ -7,7 +7,7 @@ struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
         abstract: "Inspect a Peregrine journal.",
-        subcommands: [Cat.self]
+        subcommands: [Cat.self, Synth.self]
     )
 
     /// `peregrine journal cat DIR`: print every record, verifying checksums.
