@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Connects to the FIX venue and the IQFeed-protocol feed named in the file, trades the example \
         strategies, journals every event, and (with recover = yes) rebuilds orders and positions from \
-        the journal at start-up. Operator commands: `peregrine ctl --socket PATH status|positions|kill|reset|reload-limits FILE|stop`. \
+        the journal at start-up. Operator commands: `peregrine ctl --socket PATH status|positions|kill|reset|reconcile|reload-limits FILE|reload-model FILE|stop`. \
         SIGINT/SIGTERM stop cleanly (logout, journal flushed) and print the run report.
         """
     )
@@ -214,9 +214,9 @@ struct RunCommand: ParsableCommand {
             stop()
             return "stopping"
         case "help", "":
-            return "commands: status, positions, kill, reset, reload-limits [FILE], reload-model [FILE], stop"
+            return "commands: status, positions, kill, reset, reconcile, reload-limits [FILE], reload-model [FILE], stop"
         default:
-            return "error: unknown command '\(words[0])'; commands: status, positions, kill, reset, reload-limits [FILE], reload-model [FILE], stop"
+            return "error: unknown command '\(words[0])'; commands: status, positions, kill, reset, reconcile, reload-limits [FILE], reload-model [FILE], stop"
         }
     }
 }
@@ -225,7 +225,7 @@ struct RunCommand: ParsableCommand {
 struct CtlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctl",
-        abstract: "Send an operator command to a running engine: status, positions, kill, reset, reload-limits [FILE], stop."
+        abstract: "Send an operator command to a running engine: status, positions, kill, reset, reconcile, reload-limits [FILE], reload-model [FILE], stop."
     )
 
     @Option(help: "The engine's control socket (control_socket in its configuration).")
