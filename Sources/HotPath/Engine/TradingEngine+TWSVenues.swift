@@ -254,23 +254,8 @@ extension TradingEngine {
                 t.table[i].done = true
             }
             guard d.repair == .markedCanceled, d.slot != .none else { continue }
-            let r = oms.order(at: d.slot)
-            var e = ExecutionEvent()
-            e.orderId = r.orderId
-            e.venueOrderId = r.venueOrderId
-            e.instrument = r.instrument
-            e.account = r.account
-            e.strategy = r.strategy
-            e.side = r.side
-            e.price = r.price
-            e.orderQuantity = r.quantity
-            e.cumulativeQuantity = r.filledQuantity
-            e.executionType = .canceled
-            e.orderStatus = .canceled
-            e.flags = ExecutionFlags.statusResponse.rawValue
-            e.transactTime = now
-            e.receiveTime = now
-            e.venue = v.id
+            let e = Self.cancelReport(for: oms.order(at: d.slot), venue: v.id, now: now,
+                                      flags: ExecutionFlags.statusResponse.rawValue)
             risk.onExecution(e)
             if let ring = executionRing, ring.tryPublish(e) != .published { journalDrops &+= 1 }
             strategies.onOrderUpdate(e)

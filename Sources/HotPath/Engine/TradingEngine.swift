@@ -764,25 +764,32 @@ public final class TradingEngine<Strategies: EngineStrategies>: @unchecked Senda
         var cancels: [ExecutionEvent] = []
         oms.forEachOrder { _, r in
             guard r.venue == venue, !r.isTerminal else { return }
-            var e = ExecutionEvent()
-            e.orderId = r.orderId
-            e.venueOrderId = r.venueOrderId
-            e.instrument = r.instrument
-            e.account = r.account
-            e.strategy = r.strategy
-            e.side = r.side
-            e.price = r.price
-            e.orderQuantity = r.quantity
-            e.cumulativeQuantity = r.filledQuantity
-            e.executionType = .canceled
-            e.orderStatus = .canceled
-            e.transactTime = now
-            e.receiveTime = now
-            e.venue = venue
-            cancels.append(e)
+            cancels.append(Self.cancelReport(for: r, venue: venue, now: now))
         }
         for e in cancels { onExecution(e) }
         return cancels.count
+    }
+
+    /// The cancel report the venue would have sent for order `r` (cancel-on-disconnect, or an
+    /// order reconciliation found the venue no longer holds). Cold path.
+    static func cancelReport(for r: OrderRecord, venue: VenueId, now: Timestamp, flags: UInt8 = 0) -> ExecutionEvent {
+        var e = ExecutionEvent()
+        e.orderId = r.orderId
+        e.venueOrderId = r.venueOrderId
+        e.instrument = r.instrument
+        e.account = r.account
+        e.strategy = r.strategy
+        e.side = r.side
+        e.price = r.price
+        e.orderQuantity = r.quantity
+        e.cumulativeQuantity = r.filledQuantity
+        e.executionType = .canceled
+        e.orderStatus = .canceled
+        e.flags = flags
+        e.transactTime = now
+        e.receiveTime = now
+        e.venue = venue
+        return e
     }
 
     /// Queues a risk-limits change for the journal (cold: allocates its text).
